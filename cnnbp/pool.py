@@ -1,17 +1,294 @@
-"""PLACEHOLDER: being written; replace this whole file."""
+r"""2-D max and average pooling: forward and backward, batched and per channel.
+
+Windows of ``size = (kh, kw)`` move by ``stride = (s_h, s_w)`` (default: the window size, so
+windows tile the input); there is no padding, and input rows or columns past the last whole
+window are dropped (their gradient is zero). Windows may overlap when the stride is smaller
+than the window; an input entry then collects gradient from every window that used it.
+
+The fast path below loops over the ``kh*kw`` offsets inside a window, each step a whole-array
+operation on a strided slice of the input; :mod:`cnnbp.loops` has the same functions written
+as loops over every window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_array, as_pair, check_ndim, check_shape
+
+__all__ = ["avg_pool2d", "avg_pool2d_backward", "max_pool2d", "max_pool2d_backward"]
 
 
-def avg_pool2d(*args, **kwargs):
-    raise NotImplementedError
+def _pool_args(x, size, stride, dy=None, what="pool"):
+    """Validate and normalise pooling arguments (shared with :mod:`cnnbp.loops`).
+
+    Returns ``(x, dy, size, stride, out_hw)`` with `size` and `stride` as pairs of ints and
+    `dy` converted to `x`'s common dtype (``None`` when not given).
+    """
+    x = as_array(x, "x")
+    check_ndim(x, 4, "x", "(N, C, H, W)")
+    if 0 in x.shape:
+        raise ValueError(f"x has an empty dimension: shape {x.shape}")
+    kh, kw = as_pair(size, "size", 1)
+    sh, sw = (kh, kw) if stride is None else as_pair(stride, "stride", 1)
+    h, w = x.shape[2:]
+    if kh > h or kw > w:
+        raise ValueError(
+            f"{what}: window size ({kh}, {kw}) is larger than the input's spatial size "
+            f"({h}, {w}) (x shape {x.shape})"
+        )
+    out_hw = ((h - kh) // sh + 1, (w - kw) // sw + 1)
+    if dy is not None:
+        dy = as_array(dy, "dy")
+        check_ndim(dy, 4, "dy", "(N, C, H_out, W_out)")
+        check_shape(
+            dy,
+            (*x.shape[:2], *out_hw),
+            "dy",
+            f"the forward output's shape for x {x.shape}, size ({kh}, {kw}), stride ({sh}, {sw})",
+        )
+        dtype = np.result_type(x, dy)
+        x, dy = x.astype(dtype, copy=False), dy.astype(dtype, copy=False)
+    return x, dy, (kh, kw), (sh, sw), out_hw
 
 
-def avg_pool2d_backward(*args, **kwargs):
-    raise NotImplementedError
+def _offsets(size, stride, out_hw):
+    """Yield ``(rows, cols)`` slices: the input entries at each window offset, row-major order."""
+    (kh, kw), (sh, sw), (ho, wo) = size, stride, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)
 
 
-def max_pool2d(*args, **kwargs):
-    raise NotImplementedError
+def _max(x, size, stride, out_hw):
+    y = None
+    for rows, cols in _offsets(size, stride, out_hw):
+        if y is None:
+            y = x[:, :, rows, cols].copy()
+        else:
+            np.maximum(y, x[:, :, rows, cols], out=y)
+    return y
 
 
-def max_pool2d_backward(*args, **kwargs):
-    raise NotImplementedError
+def max_pool2d(x, size=2, stride=None) -> np.ndarray:
+    r"""Max pooling: the largest entry of each window, per image and channel.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+        Input batch.
+    size : int or (int, int), optional
+        Window ``(kh, kw)``; must fit in ``(H, W)``.
+    stride : int or (int, int), optional
+        Step between windows; ``None`` means `size` (non-overlapping windows).
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, H_out, W_out)
+        :math:`H_\text{out} = \lfloor (H - k_h)/s_h \rfloor + 1`, likewise for the width;
+        same dtype as `x` (float32 stays float32).
+
+    Raises
+    ------
+    TypeError
+        Non-numeric `x`, non-integer `size` or `stride`.
+    ValueError
+        `x` not 4-D, size or stride < 1 or a tuple of the wrong length, or a window larger
+        than the input.
+
+    Notes
+    -----
+    .. math::
+        y_{n,c,i,j} = \max_{0 \le p < k_h,\; 0 \le q < k_w} x_{n,\,c,\; i s_h + p,\; j s_w + q}
+
+    Computed as :math:`k_h k_w` element-wise maxima of strided slices of `x`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp import max_pool2d
+    >>> x = np.array([[[[1.0, 5.0, 2.0, 0.0],
+    ...                 [3.0, 4.0, 1.0, 7.0],
+    ...                 [0.0, 2.0, 6.0, 6.0],
+    ...                 [1.0, 1.0, 6.0, 6.0]]]])
+    >>> max_pool2d(x)
+    array([[[[5., 7.],
+             [2., 6.]]]])
+    >>> max_pool2d(x, size=3, stride=1)
+    array([[[[6., 7.],
+             [6., 7.]]]])
+    """
+    x, _, size, stride, out_hw = _pool_args(x, size, stride, what="max_pool2d")
+    return _max(x, size, stride, out_hw)
+
+
+def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
+    r"""Gradient of :func:`max_pool2d`: each window's delta goes to its maximum.
+
+    Parameters
+    ----------
+    dy : array_like, shape (N, C, H_out, W_out)
+        Upstream gradient, exactly the forward output's shape.
+    x : array_like, shape (N, C, H, W)
+        The input the forward pass saw.
+    size, stride : int or (int, int), optional
+        As in the forward pass.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+        Zero except at each window's maximum.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`max_pool2d`, plus a `dy` whose shape is not the forward output's.
+
+    Notes
+    -----
+    Within a window the maximum is locally the identity of one entry and the others do not
+    matter, so
+
+    .. math::
+        \frac{\partial L}{\partial x_{n,c,u,v}} = \sum_{i,j} \delta_{n,c,i,j}\,
+            [\,u = i s_h + p^*_{ij},\ v = j s_w + q^*_{ij}\,], \qquad
+        (p^*_{ij}, q^*_{ij}) = \operatorname*{argmax}_{(p,q)} x_{n,\,c,\; i s_h + p,\; j s_w + q} ,
+
+    where :math:`[\cdot]` is 1 when the condition holds and 0 otherwise.
+
+    **Ties**: when several entries of a window share the maximum, the *whole* gradient goes
+    to the first of them in row-major order within the window (smallest row, then smallest
+    column) — PyTorch's rule on CPU. The others get nothing from that window.
+
+    **Overlapping windows** (stride < size): an entry that is the maximum of several windows
+    receives the *sum* of their deltas (``+=``, not ``=``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp import max_pool2d_backward
+    >>> x = np.array([[[[1.0, 5.0, 2.0, 0.0],
+    ...                 [3.0, 4.0, 1.0, 7.0],
+    ...                 [0.0, 2.0, 6.0, 6.0],
+    ...                 [1.0, 1.0, 6.0, 6.0]]]])
+    >>> dy = np.array([[[[0.1, 0.2], [0.3, 0.4]]]])
+    >>> max_pool2d_backward(dy, x)          # the 6-6-6-6 tie: first one takes it all
+    array([[[[0. , 0.1, 0. , 0. ],
+             [0. , 0. , 0. , 0.2],
+             [0. , 0.3, 0.4, 0. ],
+             [0. , 0. , 0. , 0. ]]]])
+    >>> max_pool2d_backward(np.ones((1, 1, 2, 2)), x, size=3, stride=1)[0, 0]  # accumulates
+    array([[0., 0., 0., 0.],
+           [0., 0., 0., 2.],
+           [0., 0., 2., 0.],
+           [0., 0., 0., 0.]])
+    """
+    x, dy, size, stride, out_hw = _pool_args(x, size, stride, dy=dy, what="max_pool2d_backward")
+    y = _max(x, size, stride, out_hw)
+    dx = np.zeros(x.shape, dtype=x.dtype)
+    pending = np.ones(y.shape, dtype=bool)
+    for rows, cols in _offsets(size, stride, out_hw):
+        # row-major scan: the first offset equal to the maximum claims the window's delta
+        hit = x[:, :, rows, cols] == y
+        hit &= pending
+        pending &= ~hit
+        dx[:, :, rows, cols] += np.where(hit, dy, 0)
+    return dx
+
+
+def avg_pool2d(x, size=2, stride=None) -> np.ndarray:
+    r"""Average pooling: the mean of each window, per image and channel.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+        Input batch.
+    size : int or (int, int), optional
+        Window ``(kh, kw)``; must fit in ``(H, W)``.
+    stride : int or (int, int), optional
+        Step between windows; ``None`` means `size`.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, H_out, W_out)
+        Sizes as in :func:`max_pool2d`; same dtype as `x`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`max_pool2d`.
+
+    Notes
+    -----
+    .. math::
+        y_{n,c,i,j} = \frac{1}{k_h k_w} \sum_{p=0}^{k_h-1} \sum_{q=0}^{k_w-1}
+            x_{n,\,c,\; i s_h + p,\; j s_w + q}
+
+    It is a convolution of each channel with a constant kernel :math:`1/(k_h k_w)` and stride
+    equal to the window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp import avg_pool2d
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> avg_pool2d(x)
+    array([[[[ 2.5,  4.5],
+             [10.5, 12.5]]]])
+    """
+    x, _, (kh, kw), stride, out_hw = _pool_args(x, size, stride, what="avg_pool2d")
+    y = np.zeros((*x.shape[:2], *out_hw), dtype=x.dtype)
+    for rows, cols in _offsets((kh, kw), stride, out_hw):
+        y += x[:, :, rows, cols]
+    y *= 1.0 / (kh * kw)
+    return y
+
+
+def avg_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
+    r"""Gradient of :func:`avg_pool2d`: each window's delta is shared equally by its entries.
+
+    Parameters
+    ----------
+    dy : array_like, shape (N, C, H_out, W_out)
+        Upstream gradient, exactly the forward output's shape.
+    x : array_like, shape (N, C, H, W)
+        The input the forward pass saw (only its shape and dtype are used).
+    size, stride : int or (int, int), optional
+        As in the forward pass.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`avg_pool2d`, plus a `dy` whose shape is not the forward output's.
+
+    Notes
+    -----
+    Every entry of a window enters its mean with weight :math:`1/(k_h k_w)`, so
+
+    .. math::
+        \frac{\partial L}{\partial x_{n,c,u,v}} = \frac{1}{k_h k_w}
+            \sum_{(i,j):\ (u,v) \in \text{window}(i,j)} \delta_{n,c,i,j}
+
+    summing over all windows containing :math:`(u, v)` (several when windows overlap, none
+    for entries past the last window).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp import avg_pool2d_backward
+    >>> x = np.zeros((1, 1, 3, 3))
+    >>> avg_pool2d_backward(np.ones((1, 1, 2, 2)), x, size=2, stride=1)[0, 0]
+    array([[0.25, 0.5 , 0.25],
+           [0.5 , 1.  , 0.5 ],
+           [0.25, 0.5 , 0.25]])
+    """
+    x, dy, (kh, kw), stride, out_hw = _pool_args(x, size, stride, dy=dy, what="avg_pool2d_backward")
+    dx = np.zeros(x.shape, dtype=x.dtype)
+    share = dy * (1.0 / (kh * kw))
+    for rows, cols in _offsets((kh, kw), stride, out_hw):
+        dx[:, :, rows, cols] += share
+    return dx

@@ -1,0 +1,304 @@
+"""Time cnnbp's conv and pooling (forward + backward) against PyTorch CPU autograd.
+
+Usage (from the repository root)::
+
+    python benchmarks/run.py                 # print the table, write benchmarks/results.json
+    python benchmarks/run.py --quick         # fewer repeats, for a smoke run
+    python benchmarks/run.py --no-write      # print only
+    python benchmarks/run.py --threads 2     # allow more BLAS / torch threads
+
+Everything runs single-threaded by default: the BLAS thread variables are set before numpy
+(or torch) is imported. Both libraries run in the same process, cnnbp and PyTorch batches
+alternate (so a noisy neighbour slows both alike), and the reported time of each is the
+median over many batches. Without PyTorch the script prints absolute times and the ratio to
+:mod:`cnnbp.loops`. The JSON schema is described in ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _set_threads(n: int) -> None:
+    # must happen before numpy / torch load their BLAS
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        os.environ[var] = str(n)
+
+
+def _parse():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
+    p.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
+    p.add_argument("--no-write", action="store_true", help="do not write results.json")
+    p.add_argument("--no-torch", action="store_true", help="time without PyTorch even if installed")
+    p.add_argument("--only", default="", help="comma-separated case names to run")
+    return p.parse_args()
+
+
+ARGS = _parse() if __name__ == "__main__" else None
+_set_threads(ARGS.threads if ARGS else 1)
+
+import datetime  # noqa: E402
+import json  # noqa: E402
+import pathlib  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import cnnbp  # noqa: E402
+from cnnbp import loops  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+# name, kind, x shape, w shape or pool size, conv params, dtype, goal ratio, goal in µs
+CASES = [
+    dict(name="tiny conv", kind="conv", x=(1, 1, 5, 5), w=(1, 1, 2, 2), dtype="float64", goal=0.44),
+    dict(name="LeNet conv2 f32", kind="conv", x=(64, 6, 14, 14), w=(16, 6, 5, 5), dtype="float32", goal=1.98),
+    dict(name="LeNet conv2 f64", kind="conv", x=(64, 6, 14, 14), w=(16, 6, 5, 5), dtype="float64", goal=1.20),
+    dict(name="MNIST conv1 f32", kind="conv", x=(64, 1, 28, 28), w=(8, 1, 3, 3), padding=1, dtype="float32", goal=0.39),
+    dict(name="32->64 conv f64", kind="conv", x=(8, 32, 32, 32), w=(64, 32, 3, 3), padding=1, dtype="float64", goal=0.88),
+    dict(name="32->64 conv s2 f32", kind="conv", x=(8, 32, 32, 32), w=(64, 32, 3, 3), padding=1, stride=2, dtype="float32", goal=1.64),
+    dict(name="max-pool 2x2 f32", kind="maxpool", x=(64, 8, 28, 28), size=2, dtype="float32", goal=0.88),
+    dict(name="max-pool 2x2 f64", kind="maxpool", x=(8, 64, 32, 32), size=2, dtype="float64", goal=0.88),
+    dict(name="seed conv+pool", kind="seed", x=(1, 1, 5, 5), w=(1, 1, 2, 2), dtype="float64", goal_us=35.0),
+]  # fmt: skip
+
+
+def _make(case, rng):
+    """Return (cnnbp_step, loops_step, torch_step or None, shape text) for one case."""
+    dt = np.dtype(case["dtype"])
+    x = rng.standard_normal(case["x"]).astype(dt)
+    kind = case["kind"]
+    if kind == "conv" or kind == "seed":
+        w = rng.standard_normal(case["w"]).astype(dt)
+        b = rng.standard_normal(case["w"][0]).astype(dt)
+        hp = dict(stride=case.get("stride", 1), padding=case.get("padding", 0), dilation=1)
+        y = cnnbp.conv2d(x, w, b, **hp)
+        dy = rng.standard_normal(y.shape).astype(dt)
+        shape = f"x {case['x']}, w {case['w']}" + "".join(
+            f", {k} {v}" for k, v in hp.items() if v not in (0, 1)
+        )
+    else:
+        size = case["size"]
+        y = cnnbp.max_pool2d(x, size)
+        dy = rng.standard_normal(y.shape).astype(dt)
+        shape = f"x {case['x']}, size {size}"
+
+    if kind == "conv":
+
+        def ours(m=cnnbp):
+            m.conv2d(x, w, b, **hp)
+            return m.conv2d_backward(dy, x, w, **hp)
+
+    elif kind == "maxpool":
+
+        def ours(m=cnnbp):
+            m.max_pool2d(x, size)
+            return m.max_pool2d_backward(dy, x, size)
+
+    else:  # the seed's conv -> 2x2 max-pool, forward and backward
+        yc = cnnbp.conv2d(x, w, b)
+        dyp = rng.standard_normal(cnnbp.max_pool2d(yc).shape).astype(dt)
+
+        def ours(m=cnnbp):
+            yc = m.conv2d(x, w, b)
+            m.max_pool2d(yc)
+            d = m.max_pool2d_backward(dyp, yc)
+            return m.conv2d_backward(d, x, w)
+
+    def loop_step():
+        return ours(loops)
+
+    return ours, loop_step, shape, (x, w if kind != "maxpool" else None, b if kind != "maxpool" else None, dy)
+
+
+def _torch_step(case, arrays):
+    import torch
+
+    F = torch.nn.functional
+    x, w, b, dy = arrays
+    xt = torch.tensor(x, requires_grad=True)
+    dyt = torch.tensor(dy)
+    kind = case["kind"]
+    if kind == "conv":
+        wt = torch.tensor(w, requires_grad=True)
+        bt = torch.tensor(b, requires_grad=True)
+        hp = dict(stride=case.get("stride", 1), padding=case.get("padding", 0))
+
+        def step():
+            xt.grad = wt.grad = bt.grad = None
+            F.conv2d(xt, wt, bt, **hp).backward(dyt)
+
+    elif kind == "maxpool":
+        size = case["size"]
+
+        def step():
+            xt.grad = None
+            F.max_pool2d(xt, size).backward(dyt)
+
+    else:
+        wt = torch.tensor(w, requires_grad=True)
+        bt = torch.tensor(b, requires_grad=True)
+        yshape = F.max_pool2d(F.conv2d(xt, wt, bt), 2).shape
+        dyp = torch.tensor(np.random.default_rng(1).standard_normal(tuple(yshape)).astype(x.dtype))
+
+        def step():
+            xt.grad = wt.grad = bt.grad = None
+            F.max_pool2d(F.conv2d(xt, wt, bt), 2).backward(dyp)
+
+    return step
+
+
+def _calls_per_batch(f, target=0.004):
+    """Calls per timed batch so that a batch lasts about `target` seconds."""
+    f()
+    t0 = time.perf_counter()
+    f()
+    dt = time.perf_counter() - t0
+    return max(1, min(2000, int(target / max(dt, 1e-7))))
+
+
+def _time_interleaved(funcs, repeats):
+    """Median seconds per call of each function, timing their batches in alternation."""
+    counts = [_calls_per_batch(f) for f in funcs]
+    samples = [[] for _ in funcs]
+    for _ in range(repeats):
+        for k, (f, n) in enumerate(zip(funcs, counts, strict=True)):
+            t0 = time.perf_counter()
+            for _ in range(n):
+                f()
+            samples[k].append((time.perf_counter() - t0) / n)
+    return [float(np.median(s)) for s in samples]
+
+
+def _time_loops(loop_step, case):
+    """One call of the loop version (slow: no repeats); None if it would take too long."""
+    n_work = np.prod(case["x"]) * (np.prod(case["w"][1:]) * case["w"][0] if "w" in case else 4)
+    if n_work > 3e6:
+        return None
+    t0 = time.perf_counter()
+    loop_step()
+    return time.perf_counter() - t0
+
+
+def machine_info(torch_mod):
+    info = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cnnbp": cnnbp.__version__,
+        "torch": torch_mod.__version__ if torch_mod else None,
+        "threads": int(os.environ["OPENBLAS_NUM_THREADS"]),
+    }
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    info["processor"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        cfg = np.show_config(mode="dicts")
+        info["blas"] = f"{cfg['Build Dependencies']['blas']['name']} {cfg['Build Dependencies']['blas']['version']}"
+    except Exception:
+        info["blas"] = None
+    return info
+
+
+def main(args) -> int:
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:
+            torch = None
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    repeats = 15 if args.quick else 61
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    rng = np.random.default_rng(0)
+    rows = []
+    for case in CASES:
+        if only and case["name"] not in only:
+            continue
+        ours, loop_step, shape, arrays = _make(case, rng)
+        row = dict(
+            name=case["name"],
+            kind=case["kind"],
+            shape=shape,
+            dtype=case["dtype"],
+            goal=case.get("goal"),
+            goal_us=case.get("goal_us"),
+        )
+        if torch is not None:
+            theirs = _torch_step(case, arrays)
+            t_ours, t_theirs = _time_interleaved([ours, theirs], repeats)
+            row.update(cnnbp_us=t_ours * 1e6, torch_us=t_theirs * 1e6, ratio=t_ours / t_theirs)
+        else:
+            (t_ours,) = _time_interleaved([ours], repeats)
+            row.update(cnnbp_us=t_ours * 1e6, torch_us=None, ratio=None)
+        t_loop = _time_loops(loop_step, case)
+        row["loops_us"] = None if t_loop is None else t_loop * 1e6
+        met = []
+        if row["goal"] is not None and row["ratio"] is not None:
+            met.append(row["ratio"] <= row["goal"])
+        if row["goal_us"] is not None:
+            met.append(row["cnnbp_us"] <= row["goal_us"])
+        row["met"] = all(met) if met else None
+        rows.append(row)
+        _print_row(row, torch is not None)
+    result = dict(
+        schema=1,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        machine=machine_info(torch),
+        method=(
+            f"forward + backward per call; median over {repeats} interleaved batches of ~4 ms; "
+            f"{args.threads} thread(s); same process"
+        ),
+        cases=rows,
+    )
+    if not args.no_write and not only:
+        out = HERE / "results.json"
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"\nwrote {out}")
+    return 0
+
+
+def _fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def _print_row(row, with_torch):
+    global _HEADER_DONE
+    if not _HEADER_DONE:
+        if with_torch:
+            print(f"{'case':<20} {'dtype':<8} {'cnnbp µs':>10} {'torch µs':>10} {'ratio':>6} {'goal':>6}  met")
+        else:
+            print(f"{'case':<20} {'dtype':<8} {'cnnbp µs':>10} {'loops µs':>12} {'loops÷cnnbp':>12}")
+        _HEADER_DONE = True
+    goal = _fmt(row["goal"], ".2f") if row["goal"] is not None else f"{row['goal_us']:.0f}µs"
+    if with_torch:
+        met = {True: "yes", False: "NO", None: "-"}[row["met"]]
+        print(
+            f"{row['name']:<20} {row['dtype']:<8} {row['cnnbp_us']:>10.1f} {row['torch_us']:>10.1f} "
+            f"{_fmt(row['ratio'], '.2f'):>6} {goal:>6}  {met}"
+        )
+    else:
+        speedup = None if row["loops_us"] is None else row["loops_us"] / row["cnnbp_us"]
+        print(
+            f"{row['name']:<20} {row['dtype']:<8} {row['cnnbp_us']:>10.1f} "
+            f"{_fmt(row['loops_us'], '.0f'):>12} {_fmt(speedup, '.0f'):>12}"
+        )
+    sys.stdout.flush()
+
+
+_HEADER_DONE = False
+
+if __name__ == "__main__":
+    sys.exit(main(ARGS))

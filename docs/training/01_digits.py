@@ -1,0 +1,8 @@
+# %% [markdown]
+# # 01_digits (placeholder)
+#
+# Placeholder page created by the site helper so the navigation builds; its author replaces it.
+
+# %%
+# %matplotlib inline
+print("placeholder")

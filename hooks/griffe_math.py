@@ -1,0 +1,80 @@
+"""Griffe extension: reST math and roles in numpydoc docstrings -> Markdown the site renders.
+
+Docstrings follow numpydoc, where math is written ``.. math::`` (a directive with an indented
+block) or ``:math:`...``` (a role). mkdocstrings renders docstrings as Markdown, where neither
+means anything, so they are rewritten to ``$$ ... $$`` and ``$...$``, which
+``pymdownx.arithmatex`` hands to the site's MathJax. Cross-reference roles (``:func:`x```,
+``:mod:`x```, ...) become inline code. ``$...$`` written directly in a docstring is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+import griffe
+
+_ROLE_MATH = re.compile(r":math:`([^`]+)`")
+_ROLE_REF = re.compile(r":(?:py:)?(?:func|mod|class|meth|attr|data|obj|exc|const):`~?([^`]+)`")
+_DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*(?P<inline>\S.*)?$")
+
+
+def rst_math_to_markdown(text: str) -> str:
+    """Rewrite ``.. math::`` blocks and ``:math:``/cross-reference roles in `text`."""
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _DIRECTIVE.match(lines[i])
+        if not m:
+            out.append(lines[i])
+            i += 1
+            continue
+        indent = m.group("indent")
+        body: list[str] = [m.group("inline")] if m.group("inline") else []
+        i += 1
+        # The directive's content: following lines indented deeper than the directive, and
+        # blank lines between them.
+        while i < len(lines) and (
+            not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > len(indent)
+        ):
+            body.append(lines[i])
+            i += 1
+        while body and not body[-1].strip():
+            body.pop()
+        out.extend(_display_blocks(body, indent))
+        if i < len(lines):
+            out.append("")
+    text = "\n".join(out)
+    text = _ROLE_MATH.sub(lambda m: f"${m.group(1).strip()}$", text)
+    return _ROLE_REF.sub(lambda m: f"`{m.group(1)}`", text)
+
+
+def _display_blocks(body: list[str], indent: str) -> list[str]:
+    stripped = [ln.strip() for ln in body]
+    # Sphinx typesets each blank-line-separated group of a math directive as its own equation.
+    groups: list[list[str]] = [[]]
+    for ln in stripped:
+        if ln:
+            groups[-1].append(ln)
+        elif groups[-1]:
+            groups.append([])
+    out: list[str] = [""]
+    for group in (g for g in groups if g):
+        tex = "\n".join(group)
+        # Several lines joined by \\ are one aligned display, as Sphinx's `split` would make.
+        if "\\\\" in tex and "\\begin{" not in tex:
+            tex = "\\begin{aligned}\n" + tex + "\n\\end{aligned}"
+        out += [f"{indent}$$", *(f"{indent}{t}" for t in tex.splitlines()), f"{indent}$$", ""]
+    return out
+
+
+class RstMath(griffe.Extension):
+    """Apply :func:`rst_math_to_markdown` to every docstring griffe loads."""
+
+    def on_object(self, *, obj: griffe.Object, **kwargs) -> None:
+        if obj.docstring is not None:
+            obj.docstring.value = rst_math_to_markdown(obj.docstring.value)
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs) -> None:
+        # The top-level package is not among the members on_object visits.
+        self.on_object(obj=pkg)

@@ -1,0 +1,208 @@
+"""MkDocs hooks for the cnnbp site (listed under ``hooks:`` in mkdocs.yml).
+
+1. ``MPLBACKEND`` is removed from the environment before any kernel starts. ipykernel only
+   *defaults* the backend to inline, so an inherited ``MPLBACKEND=Agg`` (common in CI and test
+   environments) would make every figure vanish from the pages without any warning.
+2. The notebooks are executed in parallel, several kernels at a time, as soon as the file list
+   is known; mkdocs-jupyter then renders the executed notebooks instead of executing them one
+   after another itself. Its own options still decide: this only happens when the plugin has
+   ``execute: true``, the plugin's ``kernel_name``, ``allow_errors`` and ``execute_ignore`` are
+   honoured, and a cell error still fails the build (the error is raised while the page is
+   rendered, exactly where the plugin would raise it). ``CNNBP_DOCS_JOBS=1`` turns the parallel
+   path off and leaves execution to the plugin.
+3. The notebook HTML carries an empty ``<script src="">`` and a MathJax 2 config block from
+   nbconvert's template; they are removed (the site loads its own MathJax 3 once per page).
+4. MathJax 3.2.2 is copied from the installed ``django-static-mathjax`` wheel into the built
+   site, so formulas render with no network at view time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pathlib
+import re
+import shutil
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+log = logging.getLogger("mkdocs.hooks.cnnbp")
+
+MATHJAX_PARTS = ("tex-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2")
+MATHJAX_DEST = "javascripts/mathjax"
+
+_state: dict = {"futures": {}, "pool": None, "t0": None}
+
+
+# -- 1. figures ---------------------------------------------------------------------------------
+
+
+def on_config(config, **kwargs):
+    dropped = os.environ.pop("MPLBACKEND", None)
+    if dropped is not None:
+        log.info("Removed MPLBACKEND=%s from the environment so notebook figures render", dropped)
+    _state["t0"] = time.perf_counter()
+    _install_render_shim()
+    return config
+
+
+# -- 2. parallel execution ----------------------------------------------------------------------
+
+
+def _jupyter_plugin(config):
+    return config.plugins.get("mkdocs-jupyter")
+
+
+def _execute_notebook(path: str, cwd: str, kernel_name: str, allow_errors: bool):
+    """Read a jupytext/ipynb notebook and run it in a fresh kernel; returns the executed nb."""
+    import jupytext
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(path)
+    client = NotebookClient(
+        nb,
+        kernel_name=kernel_name or nb.metadata.get("kernelspec", {}).get("name", "python3"),
+        allow_errors=allow_errors,
+        timeout=600,
+        resources={"metadata": {"path": cwd}},
+    )
+    t = time.perf_counter()
+    # Each worker thread gets its own event loop: kernels of different pages run side by side.
+    asyncio.run(client.async_execute())
+    log.info("Executed %s in %.1f s", os.path.relpath(path, cwd), time.perf_counter() - t)
+    return nb
+
+
+def on_files(files, config, **kwargs):
+    plugin = _jupyter_plugin(config)
+    _state["futures"] = {}
+    jobs = int(os.environ.get("CNNBP_DOCS_JOBS", "0") or 0) or max(2, (os.cpu_count() or 2))
+    if plugin is None or not plugin.config["execute"] or jobs <= 1:
+        return files
+    cwd = os.path.dirname(os.path.abspath(config.config_file_path))
+    todo = []
+    for f in files:
+        if not f.abs_src_path or not f.abs_src_path.endswith((".py", ".ipynb")):
+            continue
+        if not plugin.should_include(f):
+            continue
+        src = pathlib.PurePath(f.abs_src_path)
+        if any(src.match(p) for p in plugin.config["execute_ignore"]):
+            continue
+        todo.append(f.abs_src_path)
+    if not todo:
+        return files
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(todo)), thread_name_prefix="nbexec")
+    _state["pool"] = pool
+    for path in todo:
+        _state["futures"][os.path.abspath(path)] = pool.submit(
+            _execute_notebook,
+            path,
+            cwd,
+            plugin.config["kernel_name"],
+            plugin.config["allow_errors"],
+        )
+    log.info("Executing %d notebooks, %d at a time", len(todo), pool._max_workers)
+    return files
+
+
+class _ExecutedReader:
+    """Stands in for the ``jupytext`` module inside mkdocs-jupyter's converter.
+
+    The converter calls ``jupytext.read(path)`` on a ``.py`` page; for a page that was executed
+    ahead of time this returns the executed notebook, so the converter (told ``execute=False``)
+    renders those outputs. Everything else is delegated to jupytext unchanged.
+    """
+
+    def __init__(self, module):
+        self._module = module
+        self.executed: dict[str, object] = {}
+
+    def read(self, fp, *args, **kwargs):
+        key = os.path.abspath(fp) if isinstance(fp, (str, os.PathLike)) else None
+        if key is not None and key in self.executed:
+            return self.executed[key]
+        return self._module.read(fp, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+def _install_render_shim():
+    from mkdocs_jupyter import convert, nbconvert2
+
+    if getattr(convert.nb2html, "_cnnbp_shim", False):
+        return
+    original = convert.nb2html
+    reader = _ExecutedReader(nbconvert2.jupytext)
+    nbconvert2.jupytext = reader
+
+    def nb2html(nb_path, *args, execute=False, **kwargs):
+        future: Future | None = _state["futures"].get(os.path.abspath(nb_path))
+        if not execute or future is None:
+            return original(nb_path, *args, execute=execute, **kwargs)
+        nb = future.result()  # re-raises CellExecutionError: the build fails on this page
+        key = os.path.abspath(nb_path)
+        if nb_path.endswith(".ipynb"):
+            # The converter reads .ipynb files by name; run it on the plugin's normal path.
+            return original(nb_path, *args, execute=execute, **kwargs)
+        reader.executed[key] = nb
+        try:
+            return original(nb_path, *args, execute=False, **kwargs)
+        finally:
+            reader.executed.pop(key, None)
+
+    nb2html._cnnbp_shim = True
+    convert.nb2html = nb2html
+
+
+# -- 3. tidy notebook HTML ----------------------------------------------------------------------
+
+_NB_MATHJAX2 = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", flags=re.DOTALL
+)
+
+
+def on_page_content(html, page, config, files, **kwargs):
+    if getattr(page, "nb_url", None):
+        html = _NB_MATHJAX2.sub("", html)
+    return html
+
+
+# -- 4. MathJax served by the site --------------------------------------------------------------
+
+
+def mathjax_source() -> pathlib.Path:
+    import mathjax  # the django-static-mathjax wheel; no Django needed
+
+    root = pathlib.Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    if not (root / "tex-chtml.js").is_file():
+        raise FileNotFoundError(f"MathJax es5 build not found under {root}")
+    return root
+
+
+def on_post_build(config, **kwargs):
+    pool = _state.pop("pool", None)
+    if pool is not None:
+        pool.shutdown(wait=True)
+    _state["futures"] = {}
+    src = mathjax_source()
+    dest = pathlib.Path(config.site_dir) / MATHJAX_DEST
+    for part in MATHJAX_PARTS:
+        s, d = src / part, dest / part
+        d.parent.mkdir(parents=True, exist_ok=True)
+        if s.is_dir():
+            shutil.copytree(s, d, dirs_exist_ok=True)
+        else:
+            shutil.copy2(s, d)
+    if _state.get("t0") is not None:
+        log.info("Site built in %.1f s", time.perf_counter() - _state["t0"])
+
+
+def on_build_error(error, **kwargs):
+    pool = _state.pop("pool", None)
+    if pool is not None:
+        # Don't start kernels for pages that will never be rendered.
+        pool.shutdown(wait=True, cancel_futures=True)
+    _state["futures"] = {}

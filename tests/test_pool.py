@@ -1,0 +1,207 @@
+"""cnnbp.pool: finite differences, overlapping windows, the first-max tie rule, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnnbp import (
+    avg_pool2d,
+    avg_pool2d_backward,
+    check_gradient,
+    max_pool2d,
+    max_pool2d_backward,
+)
+
+# (x shape, size, stride): tiling, overlapping, gaps between windows, leftovers, non-square
+CASES = [
+    ((1, 1, 4, 4), 2, None),
+    ((2, 3, 5, 7), 2, None),  # last row / column dropped
+    ((1, 2, 6, 5), 3, 1),  # overlapping
+    ((3, 1, 7, 6), 3, 2),  # overlapping, stride 2
+    ((2, 2, 5, 8), (2, 3), (1, 2)),  # non-square window and stride
+    ((1, 1, 8, 7), 2, 3),  # stride > size: gaps
+    ((2, 1, 3, 9), (3, 1), None),
+    ((1, 2, 4, 4), 4, None),  # window = whole input
+]
+
+
+def _id(case):
+    shape, size, stride = case
+    return f"x{'x'.join(map(str, shape))}-size{size}-stride{stride}".replace(" ", "")
+
+
+def _tie_free(rng, shape):
+    """Distinct values far apart (0.37) compared with the finite-difference step."""
+    return rng.permutation(int(np.prod(shape))).reshape(shape) * 0.37 - 3.0
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_max_pool_backward_matches_finite_differences(rng, case):
+    shape, size, stride = case
+    x = _tie_free(rng, shape)
+    dy = rng.standard_normal(max_pool2d(x, size, stride).shape)
+    dx = max_pool2d_backward(dy, x, size, stride)
+    check_gradient(lambda _: np.sum(max_pool2d(x, size, stride) * dy), x, dx, name="dx")
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_avg_pool_backward_matches_finite_differences(rng, case):
+    shape, size, stride = case
+    x = rng.standard_normal(shape)
+    dy = rng.standard_normal(avg_pool2d(x, size, stride).shape)
+    dx = avg_pool2d_backward(dy, x, size, stride)
+    check_gradient(lambda _: np.sum(avg_pool2d(x, size, stride) * dy), x, dx, name="dx")
+
+
+def test_overlapping_windows_accumulate():
+    # one global maximum in the centre is the max of all four 2x2 windows (stride 1)
+    x = np.zeros((1, 1, 3, 3))
+    x[0, 0, 1, 1] = 5.0
+    dy = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    dx = max_pool2d_backward(dy, x, size=2, stride=1)
+    assert dx[0, 0, 1, 1] == 10.0
+    assert np.count_nonzero(dx) == 1
+
+
+def test_ties_give_everything_to_the_first_max_in_row_major_order():
+    x = np.array(
+        [
+            [
+                [
+                    [1.0, 1.0, 0.0, 3.0],
+                    [1.0, 1.0, 3.0, 3.0],
+                    [2.0, 0.0, 0.0, 0.0],
+                    [0.0, 2.0, 0.0, 0.0],
+                ]
+            ]
+        ]
+    )
+    dy = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    dx = max_pool2d_backward(dy, x)
+    expected = np.zeros((4, 4))
+    expected[0, 0] = 1.0  # four-way tie: top-left
+    expected[0, 3] = 2.0  # (0,1) of the window comes before (1,0) and (1,1)
+    expected[2, 0] = 3.0  # (0,0) before (1,1)
+    expected[2, 2] = 4.0  # all zero: top-left
+    np.testing.assert_array_equal(dx[0, 0], expected)
+
+
+def test_ties_with_overlapping_windows():
+    x = np.ones((1, 1, 3, 3))
+    dx = max_pool2d_backward(np.ones((1, 1, 2, 2)), x, size=2, stride=1)
+    # each window's first entry is its top-left corner
+    np.testing.assert_array_equal(dx[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+
+
+def test_known_values():
+    x = np.arange(24.0).reshape(1, 2, 3, 4)
+    np.testing.assert_array_equal(max_pool2d(x)[0], [[[5.0, 7.0]], [[17.0, 19.0]]])
+    np.testing.assert_array_equal(avg_pool2d(x)[0], [[[2.5, 4.5]], [[14.5, 16.5]]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize(
+    ("fwd", "bwd"),
+    [(max_pool2d, max_pool2d_backward), (avg_pool2d, avg_pool2d_backward)],
+    ids=["max", "avg"],
+)
+def test_dtype_is_kept(rng, dtype, fwd, bwd):
+    x = rng.standard_normal((2, 3, 6, 6)).astype(dtype)
+    y = fwd(x, 3, 2)
+    assert y.dtype == dtype
+    assert bwd(np.ones_like(y), x, 3, 2).dtype == dtype
+
+
+def test_ints_and_lists_become_float64():
+    assert max_pool2d([[[[1, 2], [3, 4]]]]).dtype == np.float64
+    assert avg_pool2d(np.ones((1, 1, 2, 2), dtype=int)).dtype == np.float64
+
+
+def test_arguments_are_not_modified(rng):
+    x = _tie_free(rng, (2, 2, 5, 5))
+    dy = rng.standard_normal((2, 2, 3, 3))
+    xc, dyc = x.copy(), dy.copy()
+    x.flags.writeable = False
+    dy.flags.writeable = False
+    for fwd, bwd in [(max_pool2d, max_pool2d_backward), (avg_pool2d, avg_pool2d_backward)]:
+        fwd(x, 3, 1)
+        bwd(dy, x, 3, 1)
+    np.testing.assert_array_equal(x, xc)
+    np.testing.assert_array_equal(dy, dyc)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 3),
+    c=st.integers(1, 3),
+    h=st.integers(1, 9),
+    w=st.integers(1, 9),
+    size=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    stride=st.one_of(st.none(), st.tuples(st.integers(1, 4), st.integers(1, 4))),
+    levels=st.integers(2, 6),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_pool_properties_on_random_shapes(n, c, h, w, size, stride, levels, seed):
+    """Max: each window's delta lands once, on an entry equal to its max. Avg: it is adjoint."""
+    if size[0] > h or size[1] > w:
+        with pytest.raises(ValueError, match="window size"):
+            max_pool2d(np.zeros((n, c, h, w)), size, stride)
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, levels, (n, c, h, w)).astype(float)  # few levels: many ties
+    y = max_pool2d(x, size, stride)
+    dy = rng.uniform(1.0, 2.0, y.shape)  # positive: contributions cannot cancel
+    dx = max_pool2d_backward(dy, x, size, stride)
+    assert np.isclose(dx.sum(), dy.sum())
+    assert np.count_nonzero(dx) <= y.size
+    # every receiving entry is the maximum of some window, so it is >= every window it sits in
+    assert np.all(np.isin(x[dx != 0], y))
+    ya = avg_pool2d(x, size, stride)
+    dya = rng.standard_normal(ya.shape)
+    assert np.isclose(np.sum(ya * dya), np.sum(x * avg_pool2d_backward(dya, x, size, stride)))
+
+
+X = np.zeros((2, 3, 5, 4))
+
+BAD = [
+    ("x-ndim", lambda: max_pool2d(X[0]), ValueError, r"x must be 4-D .*\(3, 5, 4\)"),
+    (
+        "window-too-big",
+        lambda: max_pool2d(X, (2, 5)),
+        ValueError,
+        r"window size \(2, 5\) is larger than .*\(5, 4\)",
+    ),
+    ("avg-window-too-big", lambda: avg_pool2d(X, 6), ValueError, r"window size \(6, 6\)"),
+    ("size-0", lambda: max_pool2d(X, 0), ValueError, r"size must be >= 1"),
+    ("stride-0", lambda: avg_pool2d(X, 2, (1, 0)), ValueError, r"stride\[1\] must be >= 1"),
+    ("size-float", lambda: max_pool2d(X, 2.0), TypeError, r"size must be an integer"),
+    ("stride-float", lambda: max_pool2d(X, 2, 1.5), TypeError, r"stride must be an integer"),
+    (
+        "size-triple",
+        lambda: avg_pool2d(X, (2, 2, 2)),
+        ValueError,
+        r"size must be an int or an \(h, w\) pair",
+    ),
+    ("complex", lambda: max_pool2d(X + 1j), TypeError, r"x must be a real numeric array"),
+    ("empty", lambda: avg_pool2d(np.zeros((1, 0, 4, 4))), ValueError, r"x has an empty dimension"),
+    (
+        "dy-shape-max",
+        lambda: max_pool2d_backward(np.zeros((2, 3, 2, 1)), X),
+        ValueError,
+        r"dy has shape \(2, 3, 2, 1\).*\(2, 3, 2, 2\)",
+    ),
+    (
+        "dy-shape-avg",
+        lambda: avg_pool2d_backward(np.zeros((2, 3, 2, 2)), X, 3, 1),
+        ValueError,
+        r"dy has shape .*\(2, 3, 3, 2\)",
+    ),
+    ("dy-ndim", lambda: max_pool2d_backward(np.zeros((3, 2, 2)), X), ValueError, r"dy must be 4-D"),
+]
+
+
+@pytest.mark.parametrize(("make", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_input_raises_a_named_error(make, exc, match):
+    with pytest.raises(exc, match=match):
+        make()

@@ -1,0 +1,121 @@
+"""cnnbp._validate: the dtype rules and the argument checks every public function relies on."""
+
+import numpy as np
+import pytest
+
+from cnnbp._validate import as_array, as_int, as_pair, check_ndim, check_shape, common_dtype
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (np.ones(3, np.float32), np.float32),
+        (np.ones(3, np.float64), np.float64),
+        (np.ones(3, np.float16), np.float32),
+        (np.ones(3, np.int8), np.float64),
+        (np.ones(3, np.int64), np.float64),
+        (np.ones(3, np.uint16), np.float64),
+        (np.ones(3, bool), np.float64),
+        ([[1, 2], [3, 4]], np.float64),
+        ([[1.5, 2], [3, 4]], np.float64),
+        (3, np.float64),
+        (2.5, np.float64),
+        (np.float32(2.5), np.float32),
+    ],
+    ids=["f32", "f64", "f16", "int8", "int64", "uint16", "bool", "nested-int-list",
+         "nested-float-list", "python-int", "python-float", "np-float32-scalar"],
+)
+def test_as_array_dtype_rules(value, expected):
+    a = as_array(value, "x")
+    assert isinstance(a, np.ndarray) and a.dtype == expected
+    np.testing.assert_array_equal(a, np.asarray(value, dtype=np.float64))
+
+
+def test_as_array_float_input_is_not_copied_or_modified():
+    x = np.arange(4.0)
+    assert as_array(x, "x") is x
+    x32 = np.arange(4, dtype=np.float32)
+    assert as_array(x32, "x") is x32
+    i = np.arange(4)
+    as_array(i, "x")[0] = 99.0
+    assert i[0] == 0  # the integer input was copied, not changed
+
+
+@pytest.mark.parametrize(
+    "value",
+    [np.ones(2, complex), np.array(["a", "b"]), np.array([None, 1], dtype=object),
+     np.array([b"x"]), [[1, 2], [3]], np.array(["2020-01-01"], dtype="datetime64[D]"), "abc"],
+    ids=["complex", "str", "object", "bytes", "ragged-list", "datetime", "python-str"],
+)
+def test_as_array_rejects(value):
+    with pytest.raises(TypeError, match=r"^w must be a"):
+        as_array(value, "w")
+
+
+def test_common_dtype():
+    f32, f64 = np.ones(1, np.float32), np.ones(1)
+    assert common_dtype(f32, f32) == np.float32
+    assert common_dtype(f32, f64) == np.float64
+    assert common_dtype(f64) == np.float64
+
+
+def test_check_ndim():
+    check_ndim(np.ones((1, 2, 3, 4)), 4, "x", "(N, C, H, W)")
+    with pytest.raises(ValueError, match=r"^x must be 4-D \(N, C, H, W\), got shape \(2, 3\)$"):
+        check_ndim(np.ones((2, 3)), 4, "x", "(N, C, H, W)")
+
+
+def test_check_shape():
+    check_shape(np.ones((2, 3)), (2, 3), "dy", "the output")
+    with pytest.raises(ValueError, match=r"^dy has shape \(3, 2\), but the output is \(2, 3\)$"):
+        check_shape(np.ones((3, 2)), [2, 3], "dy", "the output")
+
+
+@pytest.mark.parametrize(("value", "minimum", "expected"),
+                         [(3, 1, 3), (np.int64(2), 1, 2), (0, 0, 0), (np.uint8(7), 1, 7)],
+                         ids=["int", "np-int64", "zero-allowed", "np-uint8"])
+def test_as_int_accepts(value, minimum, expected):
+    out = as_int(value, "size", minimum)
+    assert out == expected and type(out) is int
+
+
+@pytest.mark.parametrize(
+    ("value", "minimum", "exc", "pattern"),
+    [
+        (2.0, 1, TypeError, r"size must be an integer, got 2.0 of type float"),
+        (True, 1, TypeError, r"size must be an integer, got True of type bool"),
+        ("2", 1, TypeError, r"size must be an integer, got '2' of type str"),
+        (None, 1, TypeError, r"size must be an integer, got None"),
+        (0, 1, ValueError, r"size must be >= 1, got 0"),
+        (-1, 0, ValueError, r"size must be >= 0, got -1"),
+    ],
+    ids=["float", "bool", "str", "none", "below-1", "below-0"],
+)
+def test_as_int_errors(value, minimum, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        as_int(value, "size", minimum)
+
+
+@pytest.mark.parametrize(("value", "expected"),
+                         [(2, (2, 2)), ((1, 3), (1, 3)), ([4, 5], (4, 5)), (np.array([2, 1]), (2, 1))],
+                         ids=["int", "tuple", "list", "ndarray"])
+def test_as_pair_accepts(value, expected):
+    assert as_pair(value, "stride") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "minimum", "exc", "pattern"),
+    [
+        ((1, 2, 3), 1, ValueError, r"stride must be an int or an \(h, w\) pair, got 3 values"),
+        ((), 1, ValueError, r"stride must be an int or an \(h, w\) pair, got 0 values"),
+        ((1, 0), 1, ValueError, r"stride\[1\] must be >= 1, got 0"),
+        ((1.5, 2), 1, TypeError, r"stride\[0\] must be an integer"),
+        (0, 1, ValueError, r"stride must be >= 1, got 0"),
+        ((-1, 0), 0, ValueError, r"stride\[0\] must be >= 0, got -1"),
+        (1.0, 1, TypeError, r"stride must be an integer"),
+    ],
+    ids=["three", "empty", "second-zero", "float-entry", "int-zero", "negative-padding", "float"],
+)
+def test_as_pair_errors(value, minimum, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        as_pair(value, "stride", minimum)
