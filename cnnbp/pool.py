@@ -6,11 +6,14 @@ window are dropped (their gradient is zero). Windows may overlap when the stride
 than the window; an input entry then collects gradient from every window that used it.
 
 The fast path below loops over the ``kh*kw`` offsets inside a window, each step a whole-array
-operation on a strided slice of the input; :mod:`cnnbp.loops` has the same functions written
+operation on a strided slice of the input (tiny inputs instead gather every window with one
+cached index map); :mod:`cnnbp.loops` has the same functions written
 as loops over every window.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -19,18 +22,36 @@ from ._validate import as_array, as_pair, check_ndim, check_shape
 __all__ = ["avg_pool2d", "avg_pool2d_backward", "max_pool2d", "max_pool2d_backward"]
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def _as_array(a, name):
+    """``as_array`` with a shortcut for float32/float64 ndarrays (they pass unchanged)."""
+    if type(a) is np.ndarray and (a.dtype is _F64 or a.dtype is _F32):
+        return a
+    return as_array(a, name)
+
+
 def _pool_args(x, size, stride, dy=None, what="pool"):
     """Validate and normalise pooling arguments (shared with :mod:`cnnbp.loops`).
 
     Returns ``(x, dy, size, stride, out_hw)`` with `size` and `stride` as pairs of ints and
     `dy` converted to `x`'s common dtype (``None`` when not given).
     """
-    x = as_array(x, "x")
+    x = _as_array(x, "x")
     check_ndim(x, 4, "x", "(N, C, H, W)")
     if 0 in x.shape:
         raise ValueError(f"x has an empty dimension: shape {x.shape}")
-    kh, kw = as_pair(size, "size", 1)
-    sh, sw = (kh, kw) if stride is None else as_pair(stride, "stride", 1)
+    # plain positive ints skip as_pair's general checks (µs matter on tiny inputs)
+    kh, kw = (size, size) if type(size) is int and size >= 1 else as_pair(size, "size", 1)
+    if stride is None:
+        sh, sw = kh, kw
+    else:
+        sh, sw = (
+            (stride, stride)
+            if type(stride) is int and stride >= 1
+            else as_pair(stride, "stride", 1)
+        )
     h, w = x.shape[2:]
     if kh > h or kw > w:
         raise ValueError(
@@ -39,35 +60,132 @@ def _pool_args(x, size, stride, dy=None, what="pool"):
         )
     out_hw = ((h - kh) // sh + 1, (w - kw) // sw + 1)
     if dy is not None:
-        dy = as_array(dy, "dy")
+        dy = _as_array(dy, "dy")
         check_ndim(dy, 4, "dy", "(N, C, H_out, W_out)")
-        check_shape(
-            dy,
-            (*x.shape[:2], *out_hw),
-            "dy",
-            f"the forward output's shape for x {x.shape}, size ({kh}, {kw}), stride ({sh}, {sw})",
-        )
-        dtype = np.result_type(x, dy)
-        x, dy = x.astype(dtype, copy=False), dy.astype(dtype, copy=False)
+        expected = (*x.shape[:2], *out_hw)
+        if dy.shape != expected:
+            check_shape(
+                dy,
+                expected,
+                "dy",
+                f"the forward output's shape for x {x.shape}, size ({kh}, {kw}), stride ({sh}, {sw})",
+            )
+        if dy.dtype != x.dtype:
+            dtype = np.result_type(x, dy)
+            x, dy = x.astype(dtype, copy=False), dy.astype(dtype, copy=False)
     return x, dy, (kh, kw), (sh, sw), out_hw
 
 
 def _offsets(size, stride, out_hw):
-    """Yield ``(rows, cols)`` slices: the input entries at each window offset, row-major order."""
+    """``(rows, cols)`` slices: the input entries at each window offset, in row-major order."""
     (kh, kw), (sh, sw), (ho, wo) = size, stride, out_hw
-    for i in range(kh):
-        for j in range(kw):
-            yield slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)
+    return [
+        (slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
+        for i in range(kh)
+        for j in range(kw)
+    ]
+
+
+# Up to this many window entries, one gather through a cached index map beats kh*kw slices.
+_SMALL = 4096
+
+
+def _small(x, size, out_hw):
+    return x.shape[0] * x.shape[1] * out_hw[0] * out_hw[1] * size[0] * size[1] <= _SMALL
+
+
+@functools.lru_cache(maxsize=128)
+def _window_index(shape, size, stride, out_hw):
+    """Flat indices into `x` of every window entry: ``(N, C, H_out, W_out, kh*kw)``, row-major."""
+    n, c, h, w = shape
+    (kh, kw), (sh, sw), (ho, wo) = size, stride, out_hw
+    ni, ci, i, j, p, q = np.ix_(*(np.arange(m) for m in (n, c, ho, wo, kh, kw)))
+    flat = ((ni * c + ci) * h + i * sh + p) * w + j * sw + q
+    idx = np.ascontiguousarray(
+        np.broadcast_to(flat, (n, c, ho, wo, kh, kw)).reshape(n, c, ho, wo, -1)
+    )
+    idx.flags.writeable = False
+    return idx
+
+
+def _gather(x, size, stride, out_hw):
+    return x.reshape(-1).take(_window_index(x.shape, size, stride, out_hw))
+
+
+# Large inputs are processed in blocks of whole (n, c) planes of about this many bytes, so
+# that a block's slices and temporaries stay in cache between the kh*kw passes over it.
+_BLOCK_BYTES = 1 << 19
+
+
+def _blocks(x):
+    """``x`` as ``(N*C, H, W)`` planes and the ``(start, stop)`` plane ranges of each block."""
+    n, c, h, w = x.shape
+    planes = x.reshape(n * c, h, w)
+    per = max(1, _BLOCK_BYTES // (h * w * x.itemsize))
+    return planes, [(a, min(a + per, n * c)) for a in range(0, n * c, per)]
 
 
 def _max(x, size, stride, out_hw):
-    y = None
-    for rows, cols in _offsets(size, stride, out_hw):
-        if y is None:
-            y = x[:, :, rows, cols].copy()
-        else:
-            np.maximum(y, x[:, :, rows, cols], out=y)
-    return y
+    if _small(x, size, out_hw):
+        return _gather(x, size, stride, out_hw).max(axis=-1)
+    offsets = _offsets(size, stride, out_hw)
+    xp, blocks = _blocks(x)
+    y = np.empty((xp.shape[0], *out_hw), dtype=x.dtype)
+    for a, b in blocks:
+        xb, yb = xp[a:b], y[a:b]
+        np.copyto(yb, xb[:, offsets[0][0], offsets[0][1]])
+        for rows, cols in offsets[1:]:
+            np.maximum(yb, xb[:, rows, cols], out=yb)
+    return y.reshape(*x.shape[:2], *out_hw)
+
+
+def _max_backward(dy, x, size, stride, out_hw):
+    if _small(x, size, out_hw):
+        idx = _window_index(x.shape, size, stride, out_hw)
+        first = x.reshape(-1).take(idx).argmax(axis=-1)  # argmax returns the first maximum
+        winner = np.take_along_axis(idx, first[..., None], axis=-1)
+        return (
+            np.bincount(winner.ravel(), dy.ravel(), x.size)
+            .reshape(x.shape)
+            .astype(x.dtype, copy=False)
+        )
+    offsets = _offsets(size, stride, out_hw)
+    overlap = stride[0] < size[0] or stride[1] < size[1]
+    code = np.uint8 if len(offsets) < 256 else np.intp
+    xp, blocks = _blocks(x)
+    dyp = dy.reshape(xp.shape[0], *out_hw)
+    dx = np.zeros(xp.shape, dtype=x.dtype)
+    shape = (blocks[0][1] - blocks[0][0], *out_hw)
+    best_buf, which_buf = np.empty(shape, dtype=x.dtype), np.empty(shape, dtype=code)
+    hit_buf, tmp_buf = np.empty(shape, dtype=bool), np.empty(shape, dtype=code)
+    for a, b in blocks:
+        xb, dyb, dxb = xp[a:b], dyp[a:b], dx[a:b]
+        best, which, hit, tmp = (
+            best_buf[: b - a],
+            which_buf[: b - a],
+            hit_buf[: b - a],
+            tmp_buf[: b - a],
+        )
+        # One scan in row-major window order keeps the running maximum; a strict ">" never
+        # lets a later equal value take over (the first-max rule). Offsets only grow, so the
+        # offset of the last strict improvement, the first maximum, is max_k(k * improved_k):
+        # no masked assignment (where=), which is ~8x slower than a plain ufunc here.
+        np.copyto(best, xb[:, offsets[0][0], offsets[0][1]])
+        which.fill(0)
+        for k, (rows, cols) in enumerate(offsets[1:], 1):
+            s = xb[:, rows, cols]
+            np.greater(s, best, out=hit)
+            np.maximum(best, s, out=best)
+            np.multiply(hit, code(k), out=tmp)
+            np.maximum(which, tmp, out=which)
+        for k, (rows, cols) in enumerate(offsets):
+            np.equal(which, k, out=hit)
+            target = dxb[:, rows, cols]
+            if overlap:  # several windows may share a maximum: accumulate
+                np.add(target, dyb * hit, out=target)
+            else:  # every entry belongs to at most one window: assign
+                np.multiply(dyb, hit, out=target)
+    return dx.reshape(x.shape)
 
 
 def max_pool2d(x, size=2, stride=None) -> np.ndarray:
@@ -184,16 +302,7 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
            [0., 0., 0., 0.]])
     """
     x, dy, size, stride, out_hw = _pool_args(x, size, stride, dy=dy, what="max_pool2d_backward")
-    y = _max(x, size, stride, out_hw)
-    dx = np.zeros(x.shape, dtype=x.dtype)
-    pending = np.ones(y.shape, dtype=bool)
-    for rows, cols in _offsets(size, stride, out_hw):
-        # row-major scan: the first offset equal to the maximum claims the window's delta
-        hit = x[:, :, rows, cols] == y
-        hit &= pending
-        pending &= ~hit
-        dx[:, :, rows, cols] += np.where(hit, dy, 0)
-    return dx
+    return _max_backward(dy, x, size, stride, out_hw)
 
 
 def avg_pool2d(x, size=2, stride=None) -> np.ndarray:
@@ -237,6 +346,8 @@ def avg_pool2d(x, size=2, stride=None) -> np.ndarray:
              [10.5, 12.5]]]])
     """
     x, _, (kh, kw), stride, out_hw = _pool_args(x, size, stride, what="avg_pool2d")
+    if _small(x, (kh, kw), out_hw):
+        return _gather(x, (kh, kw), stride, out_hw).mean(axis=-1)
     y = np.zeros((*x.shape[:2], *out_hw), dtype=x.dtype)
     for rows, cols in _offsets((kh, kw), stride, out_hw):
         y += x[:, :, rows, cols]
@@ -290,5 +401,6 @@ def avg_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
     dx = np.zeros(x.shape, dtype=x.dtype)
     share = dy * (1.0 / (kh * kw))
     for rows, cols in _offsets((kh, kw), stride, out_hw):
-        dx[:, :, rows, cols] += share
+        target = dx[:, :, rows, cols]
+        np.add(target, share, out=target)
     return dx

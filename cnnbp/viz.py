@@ -12,6 +12,7 @@ __all__ = [
     "show_channel_wiring",
     "show_conv_windows",
     "show_dw_sources",
+    "show_dx_sources",
     "show_matrices",
     "show_matrix",
     "show_pipeline",
@@ -650,3 +651,118 @@ def show_channel_wiring(c_in, c_out, *, ax=None, highlight_in=None, highlight_ou
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, fmt="{:.3f}", size=0.62):
+    r"""Draw, for chosen input cells ``dx[p, q]``, the output deltas and kernel taps that feed them.
+
+    One panel per cell. Each panel shows the delta map `dy`; the outputs whose window reads
+    input cell ``(p, q)`` are shaded and outlined, each labelled with the kernel tap
+    ``w[m, n]`` that meets the cell. The panel title gives the resulting gradient
+    :math:`\sum \delta_{ij}\, w_{mn}` over the outlined outputs.
+
+    Parameters
+    ----------
+    dy : array_like, shape (H_out, W_out)
+        The delta map :math:`\partial E / \partial y` of the layer's output (one channel).
+    w : array_like, shape (kh, kw)
+        The kernel (one input and one output channel).
+    in_shape : (int, int)
+        ``(H, W)`` of the layer's input.
+    cells : sequence of (int, int)
+        Input positions ``(p, q)`` to explain, one panel each.
+    stride, padding, dilation : int, optional
+        The convolution's stride, zero padding and dilation (the same in both directions).
+    fmt : str, optional
+        Format of the delta values in the cells.
+    size : float, optional
+        Inches per cell.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    axes : list of matplotlib Axes, one per cell
+
+    Raises
+    ------
+    ValueError
+        If `dy` or `w` is not 2-D, the shapes do not fit together, or a cell is outside the input.
+
+    Notes
+    -----
+    Output :math:`(i, j)` reads input :math:`(p, q)` through tap :math:`(m, n)` when
+    :math:`s i + d m - p_\text{pad} = p` and :math:`s j + d n - p_\text{pad} = q`, so
+
+    .. math::
+        \frac{\partial E}{\partial x_{pq}} = \sum_{m,n} \delta_{\frac{p + p_\text{pad} - dm}{s},\,
+            \frac{q + p_\text{pad} - dn}{s}}\; w_{mn} ,
+
+    summed over the taps for which both indices are integers inside the output grid. With
+    :math:`s = d = 1` and no padding this is :math:`\sum_{m,n} \delta_{p-m,\,q-n}\, w_{mn}`,
+    the full convolution with the 180°-rotated kernel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from cnnbp.viz import show_dx_sources
+    >>> dy = np.ones((2, 2))
+    >>> w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> fig, axes = show_dx_sources(dy, w, (3, 3), [(0, 0), (1, 1), (2, 1)])
+    >>> [ax.get_title() for ax in axes]
+    ['dx[0, 0] = 1', 'dx[1, 1] = 10', 'dx[2, 1] = 7']
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Rectangle
+
+    dy = np.asarray(dy, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    if dy.ndim != 2 or w.ndim != 2:
+        raise ValueError(f"show_dx_sources needs 2-D dy and w, got shapes {dy.shape} and {w.shape}")
+    h, wd = (int(v) for v in in_shape)
+    s, pad, d = int(stride), int(padding), int(dilation)
+    kh, kw = w.shape
+    expected = tuple(
+        (n + 2 * pad - d * (k - 1) - 1) // s + 1 for n, k in zip((h, wd), (kh, kw), strict=True)
+    )
+    if dy.shape != expected:
+        raise ValueError(
+            f"dy has shape {dy.shape}, but a {kh}x{kw} kernel with stride {s}, padding {pad} and "
+            f"dilation {d} maps an input of shape {(h, wd)} to {expected}"
+        )
+    cells = [(int(p), int(q)) for p, q in cells]
+    for p, q in cells:
+        if not (0 <= p < h and 0 <= q < wd):
+            raise ValueError(f"cell {(p, q)} is outside the input of shape {(h, wd)}")
+    fig, axes = plt.subplots(
+        1, len(cells), figsize=(size * dy.shape[1] * len(cells) + 0.5 * len(cells), size * dy.shape[0] + 0.9),
+        squeeze=False,
+    )
+    axes = list(axes[0])
+    # Cell colours: 0 = this output does not read (p, q), 1 = it does.
+    colours = ListedColormap(["white", "#fde9a9"])
+    for ax, (p, q) in zip(axes, cells, strict=True):
+        links = []
+        for m in range(kh):
+            for n in range(kw):
+                a, b = p + pad - d * m, q + pad - d * n
+                if a % s == 0 and b % s == 0 and 0 <= a // s < dy.shape[0] and 0 <= b // s < dy.shape[1]:
+                    links.append((a // s, b // s, m, n))
+        role = np.zeros(dy.shape)
+        for i, j, _, _ in links:
+            role[i, j] = 1
+        ax.imshow(role, cmap=colours, vmin=0, vmax=1)
+        for (i, j), v in np.ndenumerate(dy):
+            ax.text(j, i - 0.12, fmt.format(v), ha="center", va="center", fontsize=8)
+        for i, j, m, n in links:
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2, ec="black"))
+            ax.text(j, i + 0.28, f"w[{m},{n}]", ha="center", va="center", fontsize=6.5)
+        grad = float(sum(dy[i, j] * w[m, n] for i, j, m, n in links))
+        ax.set_xticks(range(dy.shape[1]))
+        ax.set_yticks(range(dy.shape[0]))
+        ax.tick_params(length=0, labelsize=8)
+        ax.set_title(f"dx[{p}, {q}] = {grad:.4g}", fontsize=10)
+    fig.tight_layout()
+    return fig, axes

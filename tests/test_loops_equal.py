@@ -1,5 +1,6 @@
 """cnnbp.loops (the equations as loops) equals the fast default path on the whole parameter grid."""
 
+import functools
 import itertools
 
 import numpy as np
@@ -25,23 +26,37 @@ CONV_GRID = [
 ]
 
 
-@pytest.mark.parametrize(("shape", "stride", "padding", "dilation"), CONV_GRID)
-def test_conv_loops_equal_fast(rng, shape, stride, padding, dilation):
+@pytest.fixture(params=["auto", "strided", "strided-folded"])
+def conv_path(request, monkeypatch):
+    """Force each of the fast path's internal strategies (small-index, strided, batch-folded)."""
+    if request.param != "auto":
+        monkeypatch.setattr(cnnbp.conv, "_SMALL", -1)
+    if request.param == "strided-folded":
+        monkeypatch.setattr(cnnbp.conv, "_fold_batch", lambda n, c_in, k, p: True)
+    return request.param
+
+
+@functools.cache
+def _loop_reference(shape, stride, padding, dilation):
+    """Data and the loop version's results for one grid point (shared by the three paths)."""
     n, ci, co, h, w, kh, kw = shape
+    rng = np.random.default_rng(hash((shape, stride, padding, dilation)) % 2**32)
     x = rng.standard_normal((n, ci, h, w))
     wt = rng.standard_normal((co, ci, kh, kw))
     b = rng.standard_normal(co)
     hp = dict(stride=stride, padding=padding, dilation=dilation)
-    y = cnnbp.conv2d(x, wt, b, **hp)
-    np.testing.assert_allclose(loops.conv2d(x, wt, b, **hp), y, rtol=1e-12, atol=1e-12)
+    y = loops.conv2d(x, wt, b, **hp)
     dy = rng.standard_normal(y.shape)
-    for name, a, f in zip(
-        ("dx", "dw", "db"),
-        loops.conv2d_backward(dy, x, wt, **hp),
-        cnnbp.conv2d_backward(dy, x, wt, **hp),
-        strict=True,
-    ):
-        np.testing.assert_allclose(a, f, rtol=1e-12, atol=1e-12, err_msg=name)
+    return x, wt, b, dy, hp, y, loops.conv2d_backward(dy, x, wt, **hp)
+
+
+@pytest.mark.parametrize(("shape", "stride", "padding", "dilation"), CONV_GRID)
+def test_conv_loops_equal_fast(shape, stride, padding, dilation, conv_path):
+    x, wt, b, dy, hp, y_loops, grads_loops = _loop_reference(shape, stride, padding, dilation)
+    np.testing.assert_allclose(cnnbp.conv2d(x, wt, b, **hp), y_loops, rtol=1e-12, atol=1e-12)
+    grads = cnnbp.conv2d_backward(dy, x, wt, **hp)
+    for name, a, f in zip(("dx", "dw", "db"), grads_loops, grads, strict=True):
+        np.testing.assert_allclose(f, a, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 @pytest.mark.parametrize(
@@ -74,8 +89,18 @@ POOL_GRID = [
 ]
 
 
+@pytest.fixture(params=["auto", "sliced", "sliced-blocks"])
+def pool_path(request, monkeypatch):
+    """Force the fast pools' internal strategies (index gather, strided slices, plane blocks)."""
+    if request.param != "auto":
+        monkeypatch.setattr(cnnbp.pool, "_SMALL", -1)
+    if request.param == "sliced-blocks":
+        monkeypatch.setattr(cnnbp.pool, "_BLOCK_BYTES", 1)  # one plane per block
+    return request.param
+
+
 @pytest.mark.parametrize(("shape", "size", "stride"), POOL_GRID)
-def test_pool_loops_equal_fast(rng, shape, size, stride):
+def test_pool_loops_equal_fast(rng, shape, size, stride, pool_path):
     x = rng.integers(0, 4, shape).astype(float)  # few distinct values: ties everywhere
     y = cnnbp.max_pool2d(x, size, stride)
     np.testing.assert_array_equal(loops.max_pool2d(x, size, stride), y)

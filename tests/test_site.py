@@ -240,7 +240,7 @@ _INSPECT_JS = r"""
   const merrors = [...root.querySelectorAll("mjx-merror")].map(
     (e) => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 120));
   // Text a reader sees, outside code and typeset math.
-  const skip = "pre, code, script, style, textarea, mjx-container, .highlight, .jp-InputArea, " +
+  const skip = "pre, code, script, style, textarea, mjx-container, .highlight, .jp-CodeCell .jp-InputArea, " +
                ".jp-OutputArea-output pre, .clipboard-copy-txt, .md-nav, .md-search";
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const prose = [];

@@ -106,8 +106,8 @@ plt.show()
 # %%
 rng = np.random.default_rng(5)
 N, H, W, kh, kw = 2, 4, 5, 2, 3
-x = rng.uniform(-1, 1, (N, c_in, H, W)).round(1)
-w = rng.uniform(-1, 1, (c_out, c_in, kh, kw)).round(1)
+x = rng.uniform(-1, 1, (N, c_in, H, W)).round(1) + 0.0  # + 0.0 turns -0.0 into 0.0
+w = rng.uniform(-1, 1, (c_out, c_in, kh, kw)).round(1) + 0.0
 b = np.array([0.1, -0.2, 0.3])
 y = conv2d(x, w, b)
 # Stand-in for ∂E/∂y: random and non-uniform, so that no mistake can hide in a symmetry.

@@ -240,7 +240,8 @@ rng = np.random.default_rng(3)
 demo = dict(stride=2, padding=1, dilation=2)
 x_demo = rng.standard_normal((1, 1, 5, 5))
 w_demo = np.array([[[[1.0, 2.0], [-1.0, 3.0]]]])
-delta_demo = rng.integers(-3, 4, conv2d(x_demo, w_demo, **demo).shape).astype(float)
+# Non-zero integer deltas, so every stamp of the kernel is visible.
+delta_demo = rng.choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], conv2d(x_demo, w_demo, **demo).shape)
 dx_pad, dx_demo = dx_by_recipe(delta_demo, w_demo, x_demo.shape, **demo)
 
 border = np.ones(dx_pad.shape[2:], dtype=bool)
@@ -257,6 +258,15 @@ show_matrices(
 )
 plt.show()
 assert np.array_equal(dx_demo, conv2d_backward(delta_demo, x_demo, w_demo, **demo)[0])
+assert np.all(dx_demo[0, 0, ::2, :] == 0) and np.all(dx_demo[0, 0, :, ::2] == 0)
+
+# %% [markdown]
+# Most of the cropped gradient is zero, and not by accident. With stride 2 *and* dilation 2
+# every tap lands on an even row and an even column of the padded grid ($2i + 2m$ is even).
+# With padding 1, padded row $2r$ is input row $2r - 1$, so only the odd input rows and
+# columns are ever read; rows and columns 0, 2 and 4 take part in nothing, and their gradient
+# is exactly zero. The same happens whenever stride and dilation share a factor greater than
+# 1: every tap then lands on a multiple of that factor.
 
 # %% [markdown]
 # [`cnnbp.delta_full_conv`](../../reference/conv/) is this recipe in the package (it lets
@@ -367,7 +377,7 @@ for k_ax, (shape, k, s) in enumerate((((6, 6), 3, 2), ((5, 5), 2, 3))):
     unread_masks.append(~read)
     show_conv_windows(shape, k, stride=s, outputs=[], show_unread=True, ax=axes[2 * k_ax],
                       title=f"${shape[0]}\\times{shape[1]}$, k={k}, stride {s}: unread cells")
-    show_matrix(dx[0, 0], axes[2 * k_ax + 1], mark=~read, fmt="{:.1f}", fontsize=7,
+    show_matrix(dx[0, 0], axes[2 * k_ax + 1], mark=~read, fmt="{:.2f}", fontsize=6,
                 title="dx (unread cells outlined)")
 fig.tight_layout()
 plt.show()

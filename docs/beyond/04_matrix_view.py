@@ -20,6 +20,7 @@ import numpy as np
 from IPython.display import Markdown, display
 from numpy.lib.stride_tricks import sliding_window_view
 
+import cnnbp
 from cnnbp import (
     check_gradient,
     col2im,
@@ -153,14 +154,21 @@ assert np.allclose(dx_ct, dx_fast)
 # %% [markdown]
 # ## Transposed convolution is $C^\top$ without the matrix
 #
-# $C$ has $16 \cdot 25 = 400$ entries here, but for a $224\times 224$ RGB image and 64
-# $3\times 3$ kernels it would have about $10^{10}$; nobody builds it. Multiplying by $C^\top$
+# $C$ has $16 \cdot 25 = 400$ entries here. For a $224\times 224$ RGB image and 64
+# $3\times 3$ kernels with padding 1 it would have the number of entries printed below, nearly
+# all of them zero; nobody builds it. Multiplying by $C^\top$
 # is done directly instead: each delta entry stamps a copy of the kernel, scaled by itself,
 # onto the input grid at its window's position, and overlapping stamps add up. That operation
 # is called a **transposed convolution**
 # ([`cnnbp.conv_transpose2d`](../../reference/conv/)); generator networks use it as an
 # upsampling layer, and it is exactly the input-gradient of a convolution.
-#
+
+# %%
+ho_big, wo_big = cnnbp.conv2d_output_shape((224, 224), 3, padding=1)
+print(f"entries of C for 64 3x3 kernels on a 224x224 RGB image: {64 * ho_big * wo_big * 3 * 224 * 224:.1e}")
+assert C.size == 400
+
+# %% [markdown]
 # With stride 2 the picture changes in an instructive way. The same kernel over the $5\times 5$
 # input with stride 2 has only $2 \times 2$ outputs; $C$ loses three quarters of its rows, and
 # the last input row and column get no weight at all (all-zero columns). Going back, $C^\top$

@@ -8,7 +8,7 @@
 # accuracy to expect in float32 and in float64, where the check cannot work (kinks), and how to
 # check a tensor far too large to nudge entry by entry.
 #
-# Everything here uses [`cnnbp.gradcheck`](../reference/gradcheck.md); nothing is
+# Everything here uses [`cnnbp.gradcheck`](../../reference/gradcheck/); nothing is
 # re-implemented except, for comparison, the one-sided difference that cnnbp deliberately
 # leaves out.
 
@@ -151,11 +151,10 @@ for dtype, hs in steps.items():
     for kind, errs in sweep[dtype].items():
         ax.loglog(hs, errs, styles[dtype], color=colors[kind], marker="o", ms=3,
                   label=f"{kind}, {np.dtype(dtype).name}")
-h_ref = np.logspace(-4, -1, 10)
-ax.loglog(h_ref, 0.3 * h_ref**2, ":", color="gray")
-ax.loglog(h_ref, 0.3 * h_ref, ":", color="gray")
-ax.text(1.2e-1, 0.3 * 1.2e-2, "slope 2", color="gray", va="center")
-ax.text(1.2e-1, 0.3 * 1.2e-1, "slope 1", color="gray", va="center")
+# Guides with the slopes Taylor predicts, drawn beside the float64 curves.
+h1, h2 = np.logspace(-6, -2, 10), np.logspace(-4, -1, 10)
+ax.loglog(h1, 0.02 * h1, ":", color="gray", lw=2, label="slope 1 (error ~ h)")
+ax.loglog(h2, 0.003 * h2**2, "-.", color="gray", lw=1.5, label="slope 2 (error ~ h²)")
 ax.set_xlabel("step $h$")
 ax.set_ylabel("relative error vs analytic gradient")
 ax.set_title("Finite-difference error for dL/dw of sigmoid(conv2d)")
@@ -184,9 +183,16 @@ for dtype in steps:
 assert best[np.float64, "central"][1] < 1e-8 < best[np.float32, "central"][1]
 assert 1e-7 <= best[np.float64, "central"][0] <= 1e-4
 assert 1e-4 <= best[np.float32, "central"][0] <= 1e-1
+for (dtype, kind), (h_best, _) in best.items():  # "where the machine epsilon predicts"
+    predicted = np.finfo(dtype).eps ** (1 / 3 if kind == "central" else 1 / 2)
+    assert 0.1 <= h_best / predicted <= 10
+# The default eps=1e-6: near the bottom in float64, far up the round-off branch in float32.
+i64, i32 = np.argmin(abs(steps[np.float64] - 1e-6)), np.argmin(abs(steps[np.float32] - 1e-6))
+assert sweep[np.float64]["central"][i64] < 100 * best[np.float64, "central"][1]
+assert sweep[np.float32]["central"][i32] > 100 * best[np.float32, "central"][1]
 
 # %% [markdown]
-# Read the figure from the right. At large $h$ the curves follow the gray guides: the forward
+# Read the figure from the right. At large $h$ the curves run parallel to the gray guides: the forward
 # difference loses one decade of accuracy per decade of $h$ (slope 1), the central one two
 # (slope 2). Moving left, each curve hits its floor and turns up again: round-off, now divided
 # by a small $h$, takes over. The bottoms of the V sit where the machine epsilon predicts
@@ -197,7 +203,13 @@ assert 1e-4 <= best[np.float32, "central"][0] <= 1e-1
 #
 # `numerical_gradient` also divides by the step *actually taken*,
 # `(x_i + eps) - (x_i - eps)` after rounding to the array's dtype, not by `2 * eps`. In float32
-# the two differ by up to a few percent for small steps, which alone would ruin the check.
+# the two differ noticeably for small steps, which alone would ruin the check:
+
+# %%
+w32 = ws.astype(np.float32)
+for h in (1e-6, 1e-4, 1e-2):
+    taken = (w32 + np.float32(h)).astype(np.float64) - (w32 - np.float32(h)).astype(np.float64)
+    print(f"eps = {h:g}: step taken differs from 2*eps by up to {100 * np.max(np.abs(taken / (2 * h) - 1)):.2g} %")
 
 # %% [markdown]
 # ## One number for the whole tensor: the relative error
@@ -228,11 +240,17 @@ normwise = relative_error(dz, num_dz)
 print(f"true |dz| of the saturated units: {np.abs(dz[0, :2])}")
 print(f"largest element-wise relative error: {elementwise.max():.2g}  (at {np.unravel_index(elementwise.argmax(), z.shape)})")
 print(f"norm-wise relative error:            {normwise:.1e}")
+print(f"their numerical estimates: {num_dz[0, :2]}")
 assert elementwise.max() > 1e-2 and normwise < 1e-8
+assert 1e-14 < sigmoid(30.0) * (1 - sigmoid(30.0)) < 1e-12  # "about 1e-13"
+assert np.all(num_dz[0, :2] == 0) and np.isclose(elementwise.max(), 1.0)
 
 # %% [markdown]
-# The backward function is right; only the saturated entries look bad element-wise, because
-# their numerical estimates are pure noise at the $10^{-10}$ level. The norm-wise error weighs
+# The backward function is right. The saturated entries look as bad as possible element-wise
+# because their true values lie below what the difference of two rounded losses can resolve:
+# nudging $z = \pm 30$ by $h$ changes the loss by about $10^{-13} h$, far less than the
+# rounding of a loss of order one, so the computed loss does not move at all, the estimate is
+# exactly zero and the ratio is 1. The norm-wise error weighs
 # every entry by its size and reports the agreement of the tensor as a whole.
 
 # %% [markdown]
@@ -290,10 +308,11 @@ display(Markdown(
 assert worst64 < 1e-8 and worst32 < 1e-3
 
 # %% [markdown]
-# The bugs of the [bug zoo](06_bug_zoo.py) produce relative errors of order one, but a bug
+# The bugs of the [bug zoo](../06_bug_zoo/) produce relative errors of order one, but a bug
 # that touches a single entry, or a gradient that is only slightly off, can sit anywhere down to
-# $10^{-4}$ and below. A float64 check separates that from round-off by several orders of
-# magnitude; a float32 check does not. Hence the rule cnnbp's tests follow:
+# $10^{-4}$ and below (the single corrupted entry at the end of this page is such a case). A
+# float64 check separates that from round-off by several orders of magnitude; a float32 check
+# does not. Hence the rule cnnbp's tests follow:
 # **check gradients in float64**, and test float32 only for what float32 is about (the dtype is
 # kept, the values agree with float64 to float32 accuracy).
 
@@ -364,7 +383,7 @@ assert np.isclose(dx_num[0, 0, 2:, 2:].sum(), 1.5 * dyt[0, 0, 1, 1])
 # entries that adds up to the full amount is a valid choice (a subgradient), and cnnbp's is one
 # of them. The central difference is not even that: with three tied entries its halves add up
 # to one and a half times the window's gradient (printed above). The entry-by-entry check
-# simply cannot judge ties; the [bug zoo](06_bug_zoo.py) shows the one split that *is* wrong
+# simply cannot judge ties; the [bug zoo](../06_bug_zoo/) shows the one split that *is* wrong
 # and a check that catches it. Near-ties are as bad: two entries closer
 # than $h$ get a blend. That is why cnnbp's tests draw inputs without ties or zeros, or spread
 # them on a grid as above, whenever ties are not the point of the test.
@@ -373,7 +392,7 @@ assert np.isclose(dx_num[0, 0, 2:, 2:].sum(), 1.5 * dyt[0, 0, 1, 1])
 # ## Large tensors: check along random directions
 #
 # A full check costs two evaluations of the layer per input entry. For a batch of images that
-# is tens of thousands of forward passes. `check_gradient_projection` instead picks $n$ random
+# is thousands of forward passes. `check_gradient_projection` instead picks $n$ random
 # unit directions $v$ and compares one number per direction:
 #
 # $$\frac{L(x + h v) - L(x - h v)}{2h} \approx \langle \nabla L(x),\, v\rangle
@@ -439,21 +458,28 @@ assert caught
 # %% [markdown]
 # ## How cnnbp's own tests use it
 #
-# The tests in `tests/` (for instance `tests/test_conv.py` and `tests/test_pool.py`) follow
-# the pattern of the first cell of this page, parametrized over shapes and options so that a
-# failure names its case. In outline, for each case:
+# The test suite calls the same functions as this page; only the bookkeeping differs.
 #
-# ```python
-# rng = np.random.default_rng(seed)          # seeded: a failure can be replayed
-# x, w = rng.standard_normal(...), rng.standard_normal(...)   # float64, odd shapes
-# dy = rng.standard_normal(conv2d(x, w, **opts).shape)          # non-uniform upstream gradient
-# dx, dw, db = conv2d_backward(dy, x, w, **opts)
-# check_gradient(lambda _: np.sum(conv2d(x, w, b, **opts) * dy), w, dw, name="dw")
-# ```
-#
-# with the same `check_gradient` call for `dx` and `db`; pooling tests draw tie-free inputs;
-# large shapes go through `check_gradient_projection`. The documentation pages, including this
-# one, call the very same functions, so the site and the test suite cannot drift apart.
+# - **One random case per parameter combination, named.** `tests/test_conv.py` lists a covering
+#   set of convolution cases (batch, channels, odd and non-square sizes, stride, padding,
+#   dilation, including the question's 5x5 input with a 2x2 kernel) and parametrizes one test
+#   over them, so a failure reports which case broke. Each case draws `x`, `w`, `b` and a
+#   random upstream gradient `dy` from a seeded generator (the `rng` fixture in
+#   `tests/conftest.py`) and makes the three calls of the first cell of this page, one each
+#   for `dx`, `dw` and `db`, with the default float64 step and tolerance.
+# - **No kinks unless they are the point.** `tests/test_pool.py` builds its max-pool inputs
+#   as a shuffled grid of distinct values spaced far wider than the step (the trick used above),
+#   so finite differences never straddle a tie. Ties get their own tests, which check the
+#   first-maximum rule directly and, on random inputs with few distinct levels, properties
+#   that hold whatever the ties: each window's gradient lands exactly once, so `dx` sums to
+#   what `dy` sums to.
+# - **Projections for whole networks.** `tests/test_nn.py` runs a small CNN (convolutions,
+#   ReLU, pooling, sigmoid, a linear layer, softmax cross-entropy) end to end, checks the
+#   gradient with respect to the input with `check_gradient_projection` and every parameter
+#   with `check_gradient`.
+# - **The checker is tested too.** `tests/test_gradcheck.py` makes sure the checks reject
+#   wrong gradients (including right values in the wrong layout), restore their input, and
+#   refuse mismatched shapes.
 #
 # ## What to remember
 #

@@ -11,7 +11,7 @@
 #    forward pass with a random upstream gradient, on shapes that exercise the bug).
 #
 # The correct reference is always cnnbp itself. The loops mirror those of
-# [`cnnbp.loops`](../reference/loops.md), with the same index names (`n` image, `o` output
+# [`cnnbp.loops`](../../reference/loops/), with the same index names (`n` image, `o` output
 # channel, `c` input channel, `(i, j)` output position, `(p, q)` offset in the kernel or window,
 # `(u, v)` input position); each bug is one line, marked `# BUG`.
 
@@ -156,8 +156,8 @@ assert passed[2] and not passed[3] and lost.any()
 # ## 3. No flip: the delta convolved with the kernel as it is
 #
 # The delta for the layer below is the *full* convolution of $\delta$ with the kernel rotated
-# by 180° (derived in [stacked convolutions](01_stacked.py)). Forgetting the rotation is the
-# most common slip, and the classic hand test does not notice: smoothing kernels such as a
+# by 180° (derived in [stacked convolutions](../01_stacked/)). Forgetting the rotation is a
+# common slip, and the classic hand test does not notice: smoothing kernels such as a
 # box or a binomial blur are symmetric under a 180° rotation, and so is any $1\times1$ kernel.
 
 # %%
@@ -291,16 +291,17 @@ assert np.allclose(ratio, x5.shape[0] * dy5.shape[2] * dy5.shape[3])
 # The averaged gradient points in exactly the right direction (cosine 1) and is too small by
 # the factor printed above, the number of terms averaged: images times output positions. Plain
 # gradient descent with it still works, only with a bias that learns that many times more
-# slowly than intended, which is why nobody notices.
+# slowly than intended, which is easy to miss.
 #
 # ## 6. The gradient sent to every tied maximum
 #
-# When several entries of a pooling window share the maximum, some code sends the full
-# upstream gradient to each of them (`dx += (window == window.max()) * dy`). With continuous
+# When several entries of a pooling window share the maximum, cnnbp (like PyTorch) gives the
+# whole upstream gradient to the first of them in row-major order. Some hand-written code
+# sends it to each of them instead (`dx += (window == window.max()) * dy`). With continuous
 # random inputs ties never happen and every test passes. With real data they do: pixel values
 # are quantized, saturated regions are flat, padded borders are constant.
 #
-# At a tie the max is not differentiable, and [gradient checking](05_gradient_checking.py)
+# At a tie the max is not differentiable, and [gradient checking](../05_gradient_checking/)
 # showed that central differences give each tied entry half of the gradient, so an
 # entry-by-entry check flags cnnbp's first-maximum rule just as much as this bug. One direction
 # stays smooth, though: moving *all* tied entries of a window together by $t$ moves the
@@ -364,13 +365,18 @@ print("  ".join(f"sum of {k}: {v:.4f}" for k, v in sums.items()))
 assert np.isclose(sums["dy"], sums["cnnbp dx"]) and not np.isclose(sums["dy"], sums["buggy dx"])
 
 # %% [markdown]
+# cnnbp's `tests/test_pool.py` checks exactly this property on random inputs with only a few
+# distinct values (ties in many windows), and `tests/test_torch_conv_pool.py` compares the
+# first-maximum rule with PyTorch's on such inputs.
+#
 # ## 7. A check that compares only a mean
 #
 # The last exhibit is a bug in the *test*. A check like
 # `np.isclose(np.mean(dw), np.mean(numerical_dw))` (the `mean_only_check` at the top of the
-# page) compares one number out of many. Every gradient that is a rearrangement of the right
-# one passes it: the swapped correlation (a 180° rotation), the missing flip, and the plain
-# index mix-up below, a weight gradient with the kernel offsets `p` and `q` exchanged.
+# page) compares one number out of many. Every gradient with the right sum passes it:
+# rearrangements of the right one, such as the swapped correlation (a 180° rotation) or the
+# index mix-up below (a weight gradient with the kernel offsets `p` and `q` exchanged), and
+# also the missing flip.
 
 # %%
 def conv2d_weight_grad_transposed(dy, x, w):
@@ -405,15 +411,15 @@ assert mean_7 and not passed_7
 # %% [markdown]
 # ## Summary
 #
-# Each row was produced by the cells above: "passes" means the check accepted the wrong
-# gradient.
+# Each row was produced by the cells above: "misses it" means the check accepted the wrong
+# gradient, "catches it" that it raised.
 
 # %%
-def mark(ok):
-    return "passes" if ok else "**fails**"
+def mark(accepted):
+    return "misses it" if accepted else "**catches it**"
 
 
-rows = ["| bug | naive check | result | mean-only check | proper check | result |",
+rows = ["| bug | naive check | | mean-only check | proper check | |",
         "|---|---|---|---|---|---|"]
 for bug, ((naive, naive_ok), mean_ok, (proper, proper_ok)) in results.items():
     rows.append(f"| {bug} | {naive} | {mark(naive_ok)} | {mark(mean_ok)} | {proper} | {mark(proper_ok)} |")

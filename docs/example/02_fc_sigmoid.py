@@ -98,7 +98,8 @@ display(Markdown("\n".join(rows)))
 # The same computation as pictures: $H_1$'s share $\delta_{H_1} W_{1j}$ and $H_2$'s share
 # $\delta_{H_2} W_{2j}$ add up to $\partial E/\partial s$, and the sigmoid's slope
 # $s(1-s)$ scales it into $\delta$. The slope is at most $\tfrac14$ (at $s = \tfrac12$), and all
-# four $s$ are close to $\tfrac12$, so the sigmoid shrinks every delta to roughly a quarter.
+# four $s$ are close to $\tfrac12$, so each $\delta$ is roughly a quarter of its
+# $\partial E/\partial s$.
 
 # %%
 share1 = (dH[0] * W[0]).reshape(2, 2)
@@ -106,6 +107,7 @@ share2 = (dH[1] * W[1]).reshape(2, 2)
 assert np.allclose(share1 + share2, ds)
 slope = s * (1 - s)
 assert slope.max() <= 0.25 and np.allclose(delta, ds * slope)
+assert np.all((0.2 < delta / ds) & (delta / ds < 0.25))  # "roughly a quarter"
 fig, _ = show_matrices(
     [share1, share2, ds, slope, delta],
     [r"$\delta_{H_1} W_{1j}$", r"$\delta_{H_2} W_{2j}$", r"$\partial E/\partial s$ (sum)",
@@ -134,9 +136,8 @@ print(f"relative error of the deltas against central differences: {err:.1e}")
 #
 # The question's $s$ values are printed with two decimals, and its deltas are computed from
 # those rounded values. The forward pass of page 1, run with the reconstructed kernel, gives the
-# unrounded sigmoid outputs; the deltas they produce differ slightly. Pages that follow the exact
-# network (the whole loop) use these; pages that check the question's arithmetic use the
-# question's.
+# unrounded sigmoid outputs; the deltas they produce differ slightly. Running the reconstructed
+# network end to end gives these; checking the question's arithmetic needs the question's.
 
 # %%
 fw = seed.forward_pass()
@@ -208,7 +209,7 @@ plt.show()
 #
 # - **Average pooling does not commute with the sigmoid**: the sigmoid of a mean is not the mean
 #   of the sigmoids, because the sigmoid is not linear.
-# - **A non-monotonic activation** would not commute with max-pool either.
+# - **A non-monotonic activation** does not commute with max-pool in general either.
 
 # %%
 avg_then_sig = cnnbp.sigmoid(cnnbp.avg_pool2d(z, 2))

@@ -86,7 +86,7 @@ print(f"relative error against central differences: {err:.1e}")
 # %% [markdown]
 # ### Compared with the answer's `d`
 #
-# The answer typed its map with four decimals. Rounding ours to four decimals gets two of the
+# The answer typed its map with four decimals. Rounded to four decimals, ours matches two of the
 # four non-zeros; the other two differ in the last digit, because the answer *cut off* the
 # digits instead of rounding (for example $0.04675125$ became $0.0467$, not $0.0468$). Cutting
 # ours off the same way reproduces `d` exactly:
@@ -98,6 +98,7 @@ truncated = np.trunc(dz * 1e4) / 1e4
 print("answer's d:\n", d)
 print("ours, rounded to 4 decimals:\n", rounded)
 print("cells where rounding differs from d:", [tuple(map(int, ij)) for ij in np.argwhere(rounded != d)])
+assert len(np.argwhere(rounded != d)) == 2
 assert np.array_equal(truncated, d)
 assert np.isclose(dz[2, 1], 0.04675125) and rounded[2, 1] == 0.0468 and d[2, 1] == 0.0467
 assert np.abs(dz - d).max() < 1e-4
@@ -143,8 +144,8 @@ else:
     raise RuntimeError("a tie should make the finite-difference check fail")
 
 # %% [markdown]
-# Both answers are legitimate: at a kink every weighting of the tied cells that sums to one is
-# a valid *subgradient*, and the one-sided derivatives along each cell are what they are. Neither
+# Both answers are legitimate: at a kink every non-negative weighting of the tied cells that sums to
+# one is a valid *subgradient*, and the one-sided derivatives along each cell are what they are. Neither
 # is "the" gradient, so a check at a tie tests nothing. This is why the package's tests and this
 # site's checks draw tie-free inputs, and why the tie rule is tested on its own, by asserting
 # where the delta lands. In practice ties are rare with real-valued activations, but they do
@@ -174,7 +175,7 @@ print(f"centre receives {g_ov[1, 1]:.2f} = sum of the four deltas")
 # %% [markdown]
 # A backward pass that *assigns* the delta (`dx[...] = delta`) instead of adding it
 # (`dx[...] += delta`) passes every test with non-overlapping windows and silently keeps only the
-# last window here; the bug zoo page shows it failing. cnnbp adds, and the finite-difference
+# last window here; the bug zoo page (under "Beyond the example") shows it failing. cnnbp adds, and the finite-difference
 # check confirms it on random tie-free inputs with two overlapping configurations: size 3,
 # stride 2 and size 2, stride 1.
 

@@ -59,9 +59,10 @@ print("o =\n", o, "\nw =\n", w.round(4), "\nd =\n", d)
 #
 # `cnnbp.conv2d_backward` takes the delta map, the input and the kernel in NCHW layout and
 # returns the gradients of input, kernel and bias. Fed the answer's map, it prints the
-# answer's result; so does the loop version in `cnnbp.loops`, which is written exactly as the
-# double sum above; and so does `cnnbp.conv2d` itself with the delta map used as the kernel,
-# which is the cross-correlation statement in code.
+# answer's result; so does the loop version in `cnnbp.loops`, which adds up the terms
+# $\delta_{ij}\, o_{i+m', j+n'}$ of the double sum one at a time; and so does `cnnbp.conv2d`
+# itself with the delta map used as the kernel, which is the cross-correlation statement in
+# code.
 
 # %%
 _, dw4, db4 = cnnbp.conv2d_backward(d[None, None], o[None, None], w[None, None])
@@ -84,11 +85,12 @@ assert np.allclose(dw_as_corr, dw_answer, rtol=1e-12, atol=0)
 
 # %%
 nonzero = list(zip(*np.nonzero(d), strict=True))
+assert len(nonzero) == 4
 lines = []
-for (mp, np_), g in np.ndenumerate(dw_answer):
-    terms = " + ".join(f"({d[i, j]:+.4f})·{o[i + mp, j + np_]:.2f}" for i, j in nonzero)
-    lines.append(f"- $\\partial E/\\partial w_{{{mp}{np_}}}$ = {terms} = **{g:.6f}**")
-    assert np.isclose(g, sum(d[i, j] * o[i + mp, j + np_] for i, j in nonzero), rtol=1e-12)
+for (mq, nq), g in np.ndenumerate(dw_answer):
+    terms = " + ".join(f"({d[i, j]:+.4f})·{o[i + mq, j + nq]:.2f}" for i, j in nonzero)
+    lines.append(f"- $\\partial E/\\partial w_{{{mq}{nq}}}$ = {terms} = **{g:.6f}**")
+    assert np.isclose(g, sum(d[i, j] * o[i + mq, j + nq] for i, j in nonzero), rtol=1e-12)
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
@@ -100,7 +102,7 @@ display(Markdown("\n".join(lines)))
 
 # %%
 fig, axes = show_dw_sources(o, d, (2, 2))
-fig.suptitle("Which inputs and which deltas feed each dw[m', n']", y=1.02)
+_ = fig.suptitle("Which inputs and which deltas feed each dw[m', n']", y=1.02)
 
 # %% [markdown]
 # ## The exact gradient
@@ -131,7 +133,7 @@ assert np.allclose(np.trunc(d_exact * 1e4) / 1e4, d, rtol=0, atol=1e-12)
 # Rounding would differ from the answer's map in exactly two cells.
 assert np.sum(~np.isclose(np.round(d_exact, 4), d, rtol=0, atol=1e-12)) == 2
 
-print("exact deltas at the maxima:  ", d_exact[d != 0].tolist())
+print("exact deltas at the maxima:  ", d_exact[d != 0].round(10).tolist())
 print("answer's deltas at the maxima:", d[d != 0].tolist())
 print("exact dE/dw:   ", dw_exact.round(7).tolist())
 print("answer's dE/dw:", dw_answer.round(7).tolist())
@@ -176,6 +178,7 @@ display(Markdown(f"Relative error of the answer's gradient: **{rel:.1e}**."))
 
 # %%
 x_nobias = cnnbp.conv2d(o[None, None], w[None, None])[0, 0]
+assert seed.BIAS == 0  # page 1: the reconstruction needs no bias
 b_shared = np.array([seed.BIAS])
 b_per_position = np.zeros((4, 4))
 
@@ -191,12 +194,8 @@ def loss_per_position(b):
 err_shared = cnnbp.check_gradient(loss_shared, b_shared, db4_exact, name="db (one per channel)")
 err_untied = cnnbp.check_gradient(loss_per_position, b_per_position, d_exact, name="db_ij")
 assert np.isclose(db4_exact[0], d_exact.sum(), rtol=1e-12)
-print(
-    f"one bias per channel: dE/db = {db4_exact[0]:.7f}   (finite-difference rel. error {err_shared:.1e})"
-)
-print(
-    f"one bias per position: dE/db_ij = the delta map   (finite-difference rel. error {err_untied:.1e})"
-)
+print(f"one bias per channel:   dE/db = {db4_exact[0]:.7f}  (check: {err_shared:.0e})")
+print(f"one bias per position: dE/db_ij = delta map  (check: {err_untied:.0e})")
 
 # %% [markdown]
 # ## One step of gradient descent
@@ -222,9 +221,9 @@ assert np.allclose(w_new, w - lr * dw_exact)
 
 # %% [markdown]
 # Every weight went down: all four gradients are positive, since every input is positive and
-# the three positive deltas outweigh the negative one in each sum. Whether this step lowers the error depends on the output layer, which the
-# question never specifies; the last page of this example fixes one and watches the loss fall
-# over several steps.
+# the three positive deltas outweigh the negative one in each sum. Whether this step lowers
+# the error depends on the output layer, which the question never specifies; the last page of
+# this example fixes one and watches the loss fall over several steps.
 
 # %%
 assert np.all(o > 0) and np.sum(d_exact > 0) == 3

@@ -21,7 +21,7 @@ from scipy import signal
 
 import cnnbp
 from cnnbp import seed
-from cnnbp.viz import show_matrix
+from cnnbp.viz import show_dx_sources, show_matrix
 
 o = np.array(seed.INPUT)  # the conv layer's input, 5x5
 w = np.array(seed.KERNEL)  # the reconstructed kernel (page 1)
@@ -59,13 +59,13 @@ def loss_of_pooled(p):
 
 
 err = cnnbp.check_gradient(loss_of_pooled, p, deltas, name="deltas")
-print("deltas:", deltas.tolist(), f"  finite differences agree to {err:.0e}")
+print("deltas:", deltas.round(10).tolist(), f"  finite differences agree to {err:.0e}")
 assert np.allclose(deltas, [[0.0364182, 0.068628], [0.04675125, -0.06818625]], rtol=1e-12, atol=0)
 
 # %% [markdown]
 # The question's four deltas are right to every digit it prints.
 #
-# ## 2. The $4\times4$ map behind the max-pool
+# ## 2. The delta map behind the max-pool
 #
 # Max-pooling passes each delta to the position of its window's maximum and nothing
 # elsewhere. The maxima come from the forward pass through the reconstructed kernel, so this
@@ -173,7 +173,8 @@ panels = [("finite differences", reference)] + [
 for ax, (title, g) in zip(axes.flat, panels, strict=True):
     show_matrix(g, ax, title=title, fmt="{:.4f}")
 fig.tight_layout()
-#
+
+# %% [markdown]
 # ## Why the flip comes with convolution and not with correlation
 #
 # SciPy's two functions differ in one index. In 'valid' mode, with the second argument of
@@ -192,7 +193,8 @@ fig.tight_layout()
 #
 # Correlation is *not* commutative: swapping its arguments mirrors the lags, and the result
 # comes out turned by 180°, $\operatorname{correlate}(d, o) = \operatorname{rot}_{180}(\operatorname{correlate}(o, d))$ —
-# the fifth row, with $\partial E/\partial w_{00}$ and $\partial E/\partial w_{11}$ exchanged.
+# the fifth row, where the gradients of $w_{00}$ and $w_{11}$ trade places, and so do those of
+# $w_{01}$ and $w_{10}$.
 # The cell checks each identity.
 
 # %%
@@ -203,15 +205,14 @@ assert np.allclose(
 )
 assert np.allclose(signal.correlate2d(d, o, "valid"), rot180(g))
 assert np.allclose(rot180(rot180(d)), d) and np.allclose(np.rot90(np.rot90(d)), rot180(d))
-print(
-    "convolve = correlate with a flipped kernel; convolve commutes; correlate(d, o) = rot180(correlate(o, d))"
-)
+print("convolve(a, k) = correlate(a, rot180(k));  convolve commutes;")
+print("correlate(d, o) = rot180(correlate(o, d))")
 
 # %% [markdown]
 # ## Where the 180° turn does belong
 #
 # The rotation that so many derivations mention belongs to a *different* gradient: the delta
-# handed to the layer below, $\partial E / \partial o$ — the question's second follow-up, about
+# handed to the layer below, $\partial E / \partial o$ — the second thing the question asks, about
 # an earlier convolution layer. Each input cell $o_{uv}$ met the kernel entry $w_{u-i,\, v-j}$
 # at output $(i, j)$, so
 #
@@ -235,6 +236,18 @@ err = cnnbp.check_gradient(
 )
 print(f"dE/do (5x5), shape {do_cnnbp.shape}; finite differences agree to {err:.0e}")
 print(do_cnnbp.round(4))
+
+# %% [markdown]
+# Two of its cells, drawn: each input cell collects the deltas of the outputs whose window
+# read it, each multiplied by the kernel entry that met the cell there. In the left panel the
+# labels read $w_{11}, w_{10}$ over $w_{01}, w_{00}$: the kernel turned by 180°, because the
+# output further up and left met the cell with the tap further down and right.
+
+# %%
+fig, axes = show_dx_sources(d, w, (5, 5), [(1, 2), (3, 4)], fmt="{:.4f}")
+assert np.isclose(
+    do_cnnbp[1, 2], d[0, 1] * w[1, 1] + d[0, 2] * w[1, 0] + d[1, 1] * w[0, 1] + d[1, 2] * w[0, 0]
+)
 
 # %% [markdown]
 # That $5\times5$ map is what an earlier convolution layer would receive as its delta map (through
