@@ -1,9 +1,10 @@
 r"""2-D convolution (cross-correlation, as in PyTorch): forward, backward, and its equivalent views.
 
-The fast default path builds the *im2col* matrix with a strided view (no Python loop over
+The fast default path builds the *im2col* matrix from a strided view (no Python loop over
 positions) and multiplies it with the weights in one matrix product; the backward pass reuses
-one im2col-sized buffer for both the weight gradient and the input gradient. The same
-computations written as plain loops live in :mod:`cnnbp.loops`.
+one im2col-sized buffer for both the weight gradient and the input-gradient columns, and adds
+those columns back with one vectorised add per kernel offset. The same computations written as
+plain loops live in :mod:`cnnbp.loops`; ``benchmarks/`` times this path against PyTorch.
 
 Three more views of the same linear map, each proven equal to :func:`conv2d_backward` by the
 tests:
@@ -179,14 +180,20 @@ def _windows(xp, kh, kw, out_hw, st, dil):
     return win
 
 
-def _fold_batch(n: int, c_in: int, k: int, p: int) -> bool:
-    """Whether to fold the batch into one GEMM (layout (K, N*P)) rather than N GEMMs.
+def _layout(n: int, c_in: int, k: int, p: int) -> str:
+    """Which im2col layout the fast path uses for a batch.
 
-    One GEMM wins when each image's product is small (few output positions), because the
-    per-image BLAS call overhead dominates then; with few input channels the per-image
-    products are already tall and writing NCHW directly saves a transpose of the output.
+    * ``"image"``: ``(N, K, P)``, one product per image, written straight into NCHW; best
+      with few input channels (tall per-image products) or a single image.
+    * ``"batch"``: ``(K, N*P)`` with columns ordered ``(n, i, j)``: the batch folded into
+      one product, for many small images.
+    * ``"chwn"``: ``(K, P*N)`` with columns ordered ``(i, j, n)``: also one product, but the
+      batch is the innermost axis, so the gather and the scatter-add run over contiguous
+      stretches of N entries instead of short image rows (wins for large batches).
     """
-    return n > 1 and c_in * k >= 16 and p <= 256
+    if n == 1 or c_in * k < 16 or p > 256:
+        return "image"
+    return "chwn" if n >= 32 else "batch"
 
 
 # Below this many im2col entries, per-call overhead dominates: gather with one `take` and
@@ -213,53 +220,78 @@ def _small(n, k, p):
     return n * k * p <= _SMALL
 
 
-def _im2col_cols(x, kh, kw, st, pad, dil, out_hw, fold):
-    """Im2col matrix as (N, K, P) (per image) or (K, N*P) (batch folded); always a fresh array."""
+def _im2col_cols(x, kh, kw, st, pad, dil, out_hw, layout="image"):
+    """Im2col matrix in the given layout (see :func:`_layout`); always a fresh array."""
     n, c, h, w = x.shape
-    if not fold and _small(n, c * kh * kw, out_hw[0] * out_hw[1]):
+    k, p = c * kh * kw, out_hw[0] * out_hw[1]
+    if layout == "image" and _small(n, k, p):
         idx = _index_map(n, c, h + 2 * pad[0], w + 2 * pad[1], kh, kw, st, dil, out_hw)
         return _pad(x, *pad).take(idx)
+    if layout == "chwn":
+        # (C, H+2ph, W+2pw, N): the transposing copy doubles as the padding copy
+        xp = np.zeros((c, h + 2 * pad[0], w + 2 * pad[1], n), dtype=x.dtype)
+        xp[:, pad[0] : pad[0] + h, pad[1] : pad[1] + w] = x.transpose(1, 2, 3, 0)
+        s0, s1, s2, s3 = xp.strides
+        win = np.ndarray(
+            (c, kh, kw, *out_hw, n),
+            xp.dtype,
+            xp,
+            0,
+            (s0, s1 * dil[0], s2 * dil[1], s1 * st[0], s2 * st[1], s3),
+        )
+        return win.copy().reshape(k, p * n)
     win = _windows(_pad(x, *pad), kh, kw, out_hw, st, dil)
-    k, p = c * kh * kw, out_hw[0] * out_hw[1]
-    if fold:
+    if layout == "batch":
         return win.transpose(1, 2, 3, 0, 4, 5).copy().reshape(k, n * p)
     # .copy(), not ascontiguousarray: the latter may return the read-only view of x itself
     return win.copy().reshape(n, k, p)
 
 
-def _scatter(dcols6, x_shape, st, pad, dil, out_hw, fold, dtype):
+def _scatter(dcols, x_shape, kernel_hw, st, pad, dil, out_hw, layout="image"):
     """Adjoint of the im2col gather: add every kernel offset's slab back where it was read.
 
-    `dcols6` is ``(N, C, kh, kw, Ho, Wo)`` (or ``(C, kh, kw, N, Ho, Wo)`` when `fold`). One
-    strided add per kernel offset: kh*kw vectorised adds instead of a scatter per entry.
+    `dcols` is in the im2col layout `layout`. One strided add per kernel offset (kh*kw
+    vectorised adds instead of a scatter per entry); tiny inputs use one ``bincount``.
     """
     n, c, h, w = x_shape
+    kh, kw = kernel_hw
     ph, pw = pad
     ho, wo = out_hw
     sh, sw = st
-    if not fold and _small(n, dcols6[0, :, :, :, 0, 0].size, ho * wo):
-        hp, wp = h + 2 * ph, w + 2 * pw
-        idx = _index_map(n, c, hp, wp, dcols6.shape[2], dcols6.shape[3], st, dil, out_hw)
-        dxp = np.bincount(idx.ravel(), dcols6.ravel(), n * c * hp * wp).reshape(n, c, hp, wp)
+    hp, wp = h + 2 * ph, w + 2 * pw
+    dtype = dcols.dtype
+    if layout == "image" and _small(n, c * kh * kw, ho * wo):
+        idx = _index_map(n, c, hp, wp, kh, kw, st, dil, out_hw)
+        dxp = np.bincount(idx.ravel(), dcols.ravel(), n * c * hp * wp).reshape(n, c, hp, wp)
         if ph or pw:
             dxp = dxp[:, :, ph : ph + h, pw : pw + w]
         return dxp.astype(dtype, copy=bool(ph or pw))  # bincount works in float64
-    if fold:
-        kh, kw = dcols6.shape[1:3]
-        dxp = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=dtype)
+    if layout == "chwn":
+        dc = dcols.reshape(c, kh, kw, ho, wo, n)
+        dxp = np.zeros((c, hp, wp, n), dtype=dtype)
+    elif layout == "batch":
+        dc = dcols.reshape(c, kh, kw, n, ho, wo)
+        dxp = np.zeros((c, n, hp, wp), dtype=dtype)
     else:
-        kh, kw = dcols6.shape[2:4]
-        dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dtype)
-    add = np.add
+        dc = dcols.reshape(n, c, kh, kw, ho, wo).transpose(2, 3, 0, 1, 4, 5)
+        dxp = np.zeros((n, c, hp, wp), dtype=dtype)
     for i in range(kh):
         r0 = i * dil[0]
         rows = slice(r0, r0 + sh * (ho - 1) + 1, sh)
         for j in range(kw):
             c0 = j * dil[1]
-            target = dxp[:, :, rows, slice(c0, c0 + sw * (wo - 1) + 1, sw)]
+            cols = slice(c0, c0 + sw * (wo - 1) + 1, sw)
+            if layout == "chwn":
+                target, slab = dxp[:, rows, cols], dc[:, i, j]
+            elif layout == "batch":
+                target, slab = dxp[:, :, rows, cols], dc[:, i, j]
+            else:
+                target, slab = dxp[:, :, rows, cols], dc[i, j]
             # np.add with out= skips the copy-back that `target += ...` does via __setitem__
-            add(target, dcols6[:, i, j] if fold else dcols6[:, :, i, j], out=target)
-    if fold:
+            np.add(target, slab, out=target)
+    if layout == "chwn":
+        return dxp[:, ph : ph + h, pw : pw + w].transpose(3, 0, 1, 2).copy()
+    if layout == "batch":
         return dxp[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3).copy()
     if ph or pw:
         return dxp[:, :, ph : ph + h, pw : pw + w].copy()
@@ -271,17 +303,28 @@ def _forward(x, w, b, st, pad, dil, out_hw):
     co, _, kh, kw = w.shape
     k, p = c * kh * kw, out_hw[0] * out_hw[1]
     wmat = w.reshape(co, k)
-    fold = _fold_batch(n, c, k, p)
-    cols = _im2col_cols(x, kh, kw, st, pad, dil, out_hw, fold)
-    if fold:
-        y = wmat @ cols
+    layout = _layout(n, c, k, p)
+    cols = _im2col_cols(x, kh, kw, st, pad, dil, out_hw, layout)
+    if layout == "image":
+        y = np.matmul(wmat, cols)
         if b is not None:
             y += b.reshape(co, 1)
-        return y.reshape(co, n, *out_hw).transpose(1, 0, 2, 3).copy()
-    y = np.matmul(wmat, cols)
+        return y.reshape(n, co, *out_hw)
+    if x.dtype == _F32:
+        # OpenBLAS's sgemm is much slower on the short, wide product W @ cols (C_out rows)
+        # than on its transpose cols.T @ W.T; dgemm shows no such gap.
+        yt = cols.T @ wmat.T
+        if b is not None:
+            yt += b
+        if layout == "chwn":
+            return yt.reshape(*out_hw, n, co).transpose(2, 3, 0, 1).copy()
+        return yt.reshape(n, *out_hw, co).transpose(0, 3, 1, 2).copy()
+    y = wmat @ cols
     if b is not None:
         y += b.reshape(co, 1)
-    return y.reshape(n, co, *out_hw)
+    if layout == "chwn":
+        return y.reshape(co, *out_hw, n).transpose(3, 0, 1, 2).copy()
+    return y.reshape(co, n, *out_hw).transpose(1, 0, 2, 3).copy()
 
 
 def _backward(dy, x, w, st, pad, dil, out_hw):
@@ -289,27 +332,29 @@ def _backward(dy, x, w, st, pad, dil, out_hw):
     co, _, kh, kw = w.shape
     k, p = c * kh * kw, out_hw[0] * out_hw[1]
     wmat = w.reshape(co, k)
-    fold = _fold_batch(n, c, k, p)
-    cols = _im2col_cols(x, kh, kw, st, pad, dil, out_hw, fold)
-    if fold:
-        dyf = dy.transpose(1, 0, 2, 3).reshape(co, n * p)  # a copy: dy is NCHW
-        db = dyf.sum(axis=1)
-        dw = (dyf @ cols.T).reshape(w.shape)
-        # The im2col buffer is no longer needed: the input-gradient columns overwrite it.
-        np.matmul(wmat.T, dyf, out=cols)
-        dc6 = cols.reshape(c, kh, kw, n, *out_hw)
-    else:
+    layout = _layout(n, c, k, p)
+    cols = _im2col_cols(x, kh, kw, st, pad, dil, out_hw, layout)
+    if layout == "image":
         dy3 = dy.reshape(n, co, p)
         if n == 1:
             dy2 = dy.reshape(co, p)
-            db = dy2.sum(axis=1)
+            db = np.add.reduce(dy2, axis=1)  # skips ndarray.sum's Python-level wrapper
             dw = (dy2 @ cols.reshape(k, p).T).reshape(w.shape)
         else:
             db = dy3.sum(axis=(0, 2))
             dw = np.matmul(dy3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+        # The im2col buffer is no longer needed: the input-gradient columns overwrite it.
         np.matmul(wmat.T, dy3, out=cols)
-        dc6 = cols.reshape(n, c, kh, kw, *out_hw)
-    dx = _scatter(dc6, x.shape, st, pad, dil, out_hw, fold, x.dtype)
+    else:
+        order = (1, 2, 3, 0) if layout == "chwn" else (1, 0, 2, 3)
+        dyf = dy.transpose(order).reshape(co, n * p)  # a copy: dy is NCHW
+        db = dyf.sum(axis=1)
+        if x.dtype == _F32:  # the transposed product is faster in sgemm (see _forward)
+            dw = (cols @ dyf.T).T.reshape(w.shape)
+        else:
+            dw = (dyf @ cols.T).reshape(w.shape)
+        np.matmul(wmat.T, dyf, out=cols)
+    dx = _scatter(cols, x.shape, (kh, kw), st, pad, dil, out_hw, layout)
     return dx, dw, db
 
 
@@ -424,9 +469,12 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> np.ndarray:
     (cross-correlation).
 
     Computation: the windows of the padded input are laid out as the columns of a matrix
-    (im2col, ``(C_in*kh*kw, H_out*W_out)`` per image, built from a strided view), and the
-    whole layer is the product ``w.reshape(C_out, -1) @ cols``. For many small images the batch
-    is folded into one product; otherwise the per-image products write NCHW directly.
+    (im2col, ``(C_in*kh*kw, H_out*W_out)`` per image, copied from a strided view), and the
+    whole layer is the product ``w.reshape(C_out, -1) @ cols``. With few input channels the
+    per-image products write NCHW directly; for a batch of small images the batch is folded
+    into one product (for large batches with the batch as the innermost axis of the columns,
+    so that every copy runs over long contiguous stretches). Tiny inputs gather the columns
+    with one ``take`` through a cached index map, since per-call overhead dominates there.
 
     Examples
     --------
@@ -573,7 +621,7 @@ def im2col(x, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
         _out_len(x.shape[2], kh, st[0], pad[0], dil[0], "height", "im2col"),
         _out_len(x.shape[3], kw, st[1], pad[1], dil[1], "width", "im2col"),
     )
-    return _im2col_cols(x, kh, kw, st, pad, dil, out_hw, fold=False)
+    return _im2col_cols(x, kh, kw, st, pad, dil, out_hw)
 
 
 def col2im(cols, x_shape, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -636,8 +684,7 @@ def col2im(cols, x_shape, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndar
         "cols",
         f"the im2col shape for x_shape {tuple(x_shape)} and kernel ({kh}, {kw})",
     )
-    dc6 = cols.reshape(n, c, kh, kw, *out_hw)
-    return _scatter(dc6, (n, c, h, w_), st, pad, dil, out_hw, False, cols.dtype)
+    return _scatter(cols, (n, c, h, w_), (kh, kw), st, pad, dil, out_hw)
 
 
 def conv2d_matrix(w, in_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -806,8 +853,7 @@ def conv_transpose2d(dy, w, stride=1, padding=0, dilation=1, output_size=None) -
     dy = dy.astype(dtype, copy=False)
     wmat = w.astype(dtype, copy=False).reshape(co, ci * kh * kw)
     dcols = np.matmul(wmat.T, dy.reshape(n, co, ho * wo))
-    dc6 = dcols.reshape(n, ci, kh, kw, ho, wo)
-    return _scatter(dc6, (n, ci, h, wd), st, pad, dil, (ho, wo), False, dtype)
+    return _scatter(dcols, (n, ci, h, wd), (kh, kw), st, pad, dil, (ho, wo))
 
 
 def delta_full_conv(dy, w, x_shape, stride=1, padding=0, dilation=1) -> np.ndarray:

@@ -96,20 +96,22 @@ def _small(x, size, out_hw):
 
 @functools.lru_cache(maxsize=128)
 def _window_index(shape, size, stride, out_hw):
-    """Flat indices into `x` of every window entry: ``(N, C, H_out, W_out, kh*kw)``, row-major."""
+    """Flat indices into `x` of every window entry, ``(N, C, H_out, W_out, kh*kw)`` row-major,
+    and the same split as window origin ``(N, C, H_out, W_out)`` + offset within it ``(kh*kw,)``.
+    """
     n, c, h, w = shape
     (kh, kw), (sh, sw), (ho, wo) = size, stride, out_hw
-    ni, ci, i, j, p, q = np.ix_(*(np.arange(m) for m in (n, c, ho, wo, kh, kw)))
-    flat = ((ni * c + ci) * h + i * sh + p) * w + j * sw + q
-    idx = np.ascontiguousarray(
-        np.broadcast_to(flat, (n, c, ho, wo, kh, kw)).reshape(n, c, ho, wo, -1)
-    )
-    idx.flags.writeable = False
-    return idx
+    ni, ci, i, j = np.ix_(*(np.arange(m) for m in (n, c, ho, wo)))
+    origin = np.ascontiguousarray(((ni * c + ci) * h + i * sh) * w + j * sw)
+    offset = (np.arange(kh)[:, None] * w + np.arange(kw)).ravel()
+    idx = origin[..., None] + offset
+    for a in (origin, offset, idx):
+        a.flags.writeable = False
+    return idx, origin, offset
 
 
 def _gather(x, size, stride, out_hw):
-    return x.reshape(-1).take(_window_index(x.shape, size, stride, out_hw))
+    return x.reshape(-1).take(_window_index(x.shape, size, stride, out_hw)[0])
 
 
 # Large inputs are processed in blocks of whole (n, c) planes of about this many bytes, so
@@ -141,14 +143,11 @@ def _max(x, size, stride, out_hw):
 
 def _max_backward(dy, x, size, stride, out_hw):
     if _small(x, size, out_hw):
-        idx = _window_index(x.shape, size, stride, out_hw)
+        idx, origin, offset = _window_index(x.shape, size, stride, out_hw)
         first = x.reshape(-1).take(idx).argmax(axis=-1)  # argmax returns the first maximum
-        winner = np.take_along_axis(idx, first[..., None], axis=-1)
-        return (
-            np.bincount(winner.ravel(), dy.ravel(), x.size)
-            .reshape(x.shape)
-            .astype(x.dtype, copy=False)
-        )
+        winner = origin + offset.take(first)
+        dx = np.bincount(winner.ravel(), dy.ravel(), x.size).reshape(x.shape)
+        return dx.astype(x.dtype, copy=False)  # bincount works in float64
     offsets = _offsets(size, stride, out_hw)
     overlap = stride[0] < size[0] or stride[1] < size[1]
     code = np.uint8 if len(offsets) < 256 else np.intp

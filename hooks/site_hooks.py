@@ -3,22 +3,25 @@
 1. ``MPLBACKEND`` is removed from the environment before any kernel starts. ipykernel only
    *defaults* the backend to inline, so an inherited ``MPLBACKEND=Agg`` (common in CI and test
    environments) would make every figure vanish from the pages without any warning.
-2. The notebooks are executed in parallel, several kernels at a time, as soon as the file list
+2. nbconvert's Jinja templates are compiled once per build instead of once per page.
+3. The notebooks are executed in parallel, several kernels at a time, as soon as the file list
    is known; mkdocs-jupyter then renders the executed notebooks instead of executing them one
    after another itself. Its own options still decide: this only happens when the plugin has
    ``execute: true``, the plugin's ``kernel_name``, ``allow_errors`` and ``execute_ignore`` are
    honoured, and a cell error still fails the build (the error is raised while the page is
    rendered, exactly where the plugin would raise it). ``CNNBP_DOCS_JOBS=1`` turns the parallel
    path off and leaves execution to the plugin.
-3. The notebook HTML carries an empty ``<script src="">`` and a MathJax 2 config block from
-   nbconvert's template; they are removed (the site loads its own MathJax 3 once per page).
-4. MathJax 3.2.2 is copied from the installed ``django-static-mathjax`` wheel into the built
+4. Notebook HTML is tidied: nbconvert's empty ``<script src="">`` and MathJax 2 config are
+   removed (the site loads its own MathJax 3, once per page), and the ~580 KB of JupyterLab CSS
+   inlined into every notebook page is served as one shared stylesheet instead.
+5. MathJax 3.2.2 is copied from the installed ``django-static-mathjax`` wheel into the built
    site, so formulas render with no network at view time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import pathlib
@@ -45,10 +48,51 @@ def on_config(config, **kwargs):
         log.info("Removed MPLBACKEND=%s from the environment so notebook figures render", dropped)
     _state["t0"] = time.perf_counter()
     _install_render_shim()
+    _share_template_bytecode()
     return config
 
 
-# -- 2. parallel execution ----------------------------------------------------------------------
+# -- 2. template compilation -------------------------------------------------------------------
+
+
+def _share_template_bytecode():
+    """Compile nbconvert's Jinja templates once per process instead of once per page.
+
+    mkdocs-jupyter builds a new exporter, hence a new Jinja environment, for every notebook,
+    and compiling the lab templates was the largest single cost of rendering a page. A
+    bytecode cache shared by those environments is keyed on each template's source checksum,
+    so a changed template is still recompiled.
+    """
+    import jinja2
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    if getattr(TemplateExporter._create_environment, "_cnnbp_shim", False):
+        return
+
+    class MemoryBytecodeCache(jinja2.BytecodeCache):
+        def __init__(self):
+            self.store: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.store:
+                bucket.bytecode_from_string(self.store[bucket.key])
+
+        def dump_bytecode(self, bucket):
+            self.store[bucket.key] = bucket.bytecode_to_string()
+
+    cache = MemoryBytecodeCache()
+    original = TemplateExporter._create_environment
+
+    def _create_environment(self):
+        env = original(self)
+        env.bytecode_cache = cache
+        return env
+
+    _create_environment._cnnbp_shim = True
+    TemplateExporter._create_environment = _create_environment
+
+
+# -- 3. parallel execution ----------------------------------------------------------------------
 
 
 def _jupyter_plugin(config):
@@ -130,8 +174,13 @@ class _ExecutedReader:
         return getattr(self._module, name)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _install_render_shim():
+    from mkdocs.exceptions import PluginError
     from mkdocs_jupyter import convert, nbconvert2
+    from nbclient.exceptions import CellExecutionError
 
     if getattr(convert.nb2html, "_cnnbp_shim", False):
         return
@@ -143,7 +192,16 @@ def _install_render_shim():
         future: Future | None = _state["futures"].get(os.path.abspath(nb_path))
         if not execute or future is None:
             return original(nb_path, *args, execute=execute, **kwargs)
-        nb = future.result()  # re-raises CellExecutionError: the build fails on this page
+        try:
+            nb = future.result()
+        except CellExecutionError as exc:
+            # The build fails on this page, as with the plugin's own execution, but with the
+            # failing cell and its traceback as the message instead of a Python traceback of
+            # the build machinery.
+            raise PluginError(
+                f"{os.path.relpath(nb_path)}: a cell raised (allow_errors is false):\n"
+                + _ANSI.sub("", str(exc))
+            ) from None
         key = os.path.abspath(nb_path)
         if nb_path.endswith(".ipynb"):
             # The converter reads .ipynb files by name; run it on the plugin's normal path.
@@ -158,20 +216,39 @@ def _install_render_shim():
     convert.nb2html = nb2html
 
 
-# -- 3. tidy notebook HTML ----------------------------------------------------------------------
+# -- 4. tidy notebook HTML ----------------------------------------------------------------------
 
 _NB_MATHJAX2 = re.compile(
     r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", flags=re.DOTALL
 )
 
 
+# mkdocs-jupyter inlines ~580 KB of JupyterLab CSS, scoped to .jupyter-wrapper, into every
+# notebook page. It is served once instead, linked from the same spot of each notebook page
+# (cascade order unchanged); the small unscoped pygments block stays inline.
+_NB_SCOPED_CSS = re.compile(
+    r'<style type="text/css">\s*((?:@charset "UTF-8";)?\.jupyter-wrapper\s*\{.*?)</style>',
+    re.DOTALL,
+)
+NB_CSS_DIR = "assets/stylesheets"
+
+
 def on_page_content(html, page, config, files, **kwargs):
-    if getattr(page, "nb_url", None):
-        html = _NB_MATHJAX2.sub("", html)
-    return html
+    if not getattr(page, "nb_url", None):
+        return html
+    html = _NB_MATHJAX2.sub("", html)
+    from mkdocs.utils import get_relative_url
+
+    def to_link(m):
+        css = m.group(1)
+        name = f"{NB_CSS_DIR}/jupyter-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+        _state.setdefault("css", {})[name] = css
+        return f'<link rel="stylesheet" href="{get_relative_url(name, page.url)}">'
+
+    return _NB_SCOPED_CSS.sub(to_link, html)
 
 
-# -- 4. MathJax served by the site --------------------------------------------------------------
+# -- 5. MathJax served by the site --------------------------------------------------------------
 
 
 def mathjax_source() -> pathlib.Path:
@@ -188,6 +265,10 @@ def on_post_build(config, **kwargs):
     if pool is not None:
         pool.shutdown(wait=True)
     _state["futures"] = {}
+    for name, css in _state.pop("css", {}).items():
+        target = pathlib.Path(config.site_dir) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(css, encoding="utf-8")
     src = mathjax_source()
     dest = pathlib.Path(config.site_dir) / MATHJAX_DEST
     for part in MATHJAX_PARTS:
@@ -199,7 +280,10 @@ def on_post_build(config, **kwargs):
             shutil.copy2(s, d)
     if _state.get("t0") is not None:
         # CPU seconds next to wall time: on a busy machine the wall time alone says little.
-        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        me, kids = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
         log.info(
             "Site built in %.1f s (CPU: %.1f s in mkdocs, %.1f s in kernels)",
             time.perf_counter() - _state["t0"],

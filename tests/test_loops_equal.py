@@ -26,13 +26,12 @@ CONV_GRID = [
 ]
 
 
-@pytest.fixture(params=["auto", "strided", "strided-folded"])
+@pytest.fixture(params=["auto", "image", "batch", "chwn"])
 def conv_path(request, monkeypatch):
-    """Force each of the fast path's internal strategies (small-index, strided, batch-folded)."""
+    """Force each internal strategy of the fast conv: small-index, or one im2col layout."""
     if request.param != "auto":
         monkeypatch.setattr(cnnbp.conv, "_SMALL", -1)
-    if request.param == "strided-folded":
-        monkeypatch.setattr(cnnbp.conv, "_fold_batch", lambda n, c_in, k, p: True)
+        monkeypatch.setattr(cnnbp.conv, "_layout", lambda n, c_in, k, p: request.param)
     return request.param
 
 
@@ -64,7 +63,7 @@ def test_conv_loops_equal_fast(shape, stride, padding, dilation, conv_path):
     [((1, 2), (2, 0), (2, 1)), ((3, 1), (0, 1), (1, 2))],
     ids=["mixed-a", "mixed-b"],
 )
-def test_conv_loops_equal_fast_float32_pairs(rng, stride, padding, dilation):
+def test_conv_loops_equal_fast_float32_pairs(rng, stride, padding, dilation, conv_path):
     x = rng.standard_normal((2, 3, 7, 8)).astype(np.float32)
     wt = rng.standard_normal((2, 3, 3, 2)).astype(np.float32)
     hp = dict(stride=stride, padding=padding, dilation=dilation)

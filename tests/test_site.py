@@ -82,7 +82,11 @@ def _draws_figures(src: str) -> bool:
     text = (DOCS / src).read_text(encoding="utf-8")
     # An import, not the `# %matplotlib inline` magic every page starts with.
     return bool(
-        re.search(r"^\s*(import|from) (matplotlib|cnnbp\.viz)\b|^from cnnbp import[^\n]*\bviz\b", text, re.M)
+        re.search(
+            r"^\s*(import|from) (matplotlib|cnnbp\.viz)\b|^from cnnbp import[^\n]*\bviz\b",
+            text,
+            re.M,
+        )
     )
 
 
@@ -114,13 +118,15 @@ def built_site(tmp_path_factory) -> Build:
     seconds = time.perf_counter() - t0
     log = proc.stdout + proc.stderr
     if proc.returncode != 0:
-        problems = [
-            ln for ln in log.splitlines() if re.match(r"(WARNING|ERROR)\b", ln) and "IPKernelApp" not in ln
-        ]
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", log).splitlines()
+        # From the first warning or error on: that is what failed the strict build.
+        first = next(
+            (i for i, ln in enumerate(lines) if re.match(r"(WARNING|ERROR)\b", ln)),
+            max(0, len(lines) - 60),
+        )
         pytest.fail(
-            f"`mkdocs build --strict` failed (exit {proc.returncode}) after {seconds:.1f} s.\n"
-            "Warnings/errors:\n  " + "\n  ".join(problems or ["(none tagged)"])
-            + "\n--- last 60 lines of output ---\n" + "\n".join(log.splitlines()[-60:]),
+            f"`mkdocs build --strict` failed (exit {proc.returncode}) after {seconds:.1f} s:\n"
+            + "\n".join(ln for ln in lines[first : first + 80] if "IPKernelApp" not in ln),
             pytrace=False,
         )
     return Build(site=site, seconds=seconds, log=log)
@@ -128,7 +134,9 @@ def built_site(tmp_path_factory) -> Build:
 
 def test_build_time_is_reported(built_site, capsys):
     with capsys.disabled():
-        print(f"\n[site] mkdocs build --strict (executing every notebook): {built_site.seconds:.1f} s")
+        print(
+            f"\n[site] mkdocs build --strict (executing every notebook): {built_site.seconds:.1f} s"
+        )
     assert built_site.seconds > 0 or os.environ.get("CNNBP_SITE_PREBUILT")
 
 
@@ -160,7 +168,9 @@ def test_mathjax_is_served_by_the_site(built_site):
         assert (mj / part).exists(), f"{part} missing from the built site"
 
 
-_EXTERNAL_SRC = re.compile(r"""<(?:script|img|iframe|source)\b[^>]*\bsrc=["'](?:https?:)?//""", re.I)
+_EXTERNAL_SRC = re.compile(
+    r"""<(?:script|img|iframe|source)\b[^>]*\bsrc=["'](?:https?:)?//""", re.I
+)
 _EXTERNAL_CSS = re.compile(r"""<link\b[^>]*\bhref=["'](?:https?:)?//[^"']*["'][^>]*>""", re.I)
 
 
@@ -168,7 +178,9 @@ _EXTERNAL_CSS = re.compile(r"""<link\b[^>]*\bhref=["'](?:https?:)?//[^"']*["'][^
 def test_page_loads_nothing_from_outside(built_site, src, url):
     page = (built_site.site / url / "index.html").read_text(encoding="utf-8")
     bad = _EXTERNAL_SRC.findall(page) + [
-        m for m in _EXTERNAL_CSS.findall(page) if re.search(r"rel=[\"'](stylesheet|preload|modulepreload)", m)
+        m
+        for m in _EXTERNAL_CSS.findall(page)
+        if re.search(r"rel=[\"'](stylesheet|preload|modulepreload)", m)
     ]
     assert not bad, f"{src}: external resources in the HTML: {bad[:5]}"
 
@@ -210,7 +222,9 @@ def browser():
     reason = _browser_unavailable()
     if reason:
         if os.environ.get("CNNBP_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests required (CNNBP_REQUIRE_BROWSER=1) but cannot run: {reason}")
+            pytest.fail(
+                f"browser tests required (CNNBP_REQUIRE_BROWSER=1) but cannot run: {reason}"
+            )
         pytest.skip(f"browser tests not run: {reason}")
     from playwright.sync_api import sync_playwright
 
@@ -297,10 +311,14 @@ def test_page_in_browser(built_site, server, browser, src, url):
         page.on("console", lambda m: m.type == "error" and console.append(m.text))
         page.on("pageerror", lambda e: page_errors.append(str(e)))
         page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
-        page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} -> HTTP {r.status}"))
+        page.on(
+            "response", lambda r: r.status >= 400 and failed.append(f"{r.url} -> HTTP {r.status}")
+        )
 
         response = page.goto(page_url, wait_until="load", timeout=30_000)
-        assert response is not None and response.ok, f"{src}: {page_url} answered {response and response.status}"
+        assert response is not None and response.ok, (
+            f"{src}: {page_url} answered {response and response.status}"
+        )
         has_mathjax = page.evaluate(
             "async () => { if (!window.MathJax || !MathJax.startup) return false;"
             " await MathJax.startup.promise; return true; }"
@@ -309,7 +327,10 @@ def test_page_in_browser(built_site, server, browser, src, url):
         problems: list[str] = []
         if not has_mathjax:
             problems.append("MathJax did not load")
-        if _expects_math((built_site.site / url / "index.html").read_text(encoding="utf-8")) and not info["math"]:
+        if (
+            _expects_math((built_site.site / url / "index.html").read_text(encoding="utf-8"))
+            and not info["math"]
+        ):
             problems.append("the page has math delimiters but no typeset formula")
         if info["zeroWidth"]:
             problems.append(f"formulas with zero-width glyphs (invisible): {info['zeroWidth'][:5]}")
@@ -317,8 +338,10 @@ def test_page_in_browser(built_site, server, browser, src, url):
             problems.append(f"MathJax errors: {info['merrors'][:5]}")
         raw = sorted({m.group(0) for m in _RAW_TEX.finditer(info["prose"])})
         if raw:
-            ctx = [info["prose"][max(0, m.start() - 40): m.end() + 40].replace("\n", " ")
-                   for m in list(_RAW_TEX.finditer(info["prose"]))[:3]]
+            ctx = [
+                info["prose"][max(0, m.start() - 40) : m.end() + 40].replace("\n", " ")
+                for m in list(_RAW_TEX.finditer(info["prose"]))[:3]
+            ]
             problems.append(f"raw TeX left in the prose: {raw[:8]}, e.g. {ctx}")
         broken = [i["src"] for i in info["imgs"] if not i["ok"]]
         if broken:
@@ -332,7 +355,9 @@ def test_page_in_browser(built_site, server, browser, src, url):
                 r = context.request.get(urljoin(page_url, info["download"][0]))
                 want = (DOCS / src).read_bytes()
                 if not r.ok or r.body() != want:
-                    problems.append(f"download link {info['download'][0]!r} does not serve {src} (HTTP {r.status})")
+                    problems.append(
+                        f"download link {info['download'][0]!r} does not serve {src} (HTTP {r.status})"
+                    )
             if "Run this page yourself" not in info["prose"]:
                 problems.append("no 'run it locally' note")
         if console:

@@ -115,3 +115,42 @@ def test_float32_conv_close_to_torch(rng):
     dx, dw, _ = cnnbp.conv2d_backward(dy, x, w, stride=2, padding=1)
     np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(dw, wt.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("xshape", "wshape", "stride", "padding"),
+    [
+        ((40, 3, 9, 8), (4, 3, 3, 3), 1, 1),
+        ((6, 4, 12, 11), (5, 4, 3, 2), 2, 0),
+        ((2, 2, 40, 37), (3, 2, 3, 3), 1, 2),
+    ],
+    ids=["batch-innermost", "batch-folded", "per-image"],
+)
+def test_large_conv_paths_match_torch(rng, xshape, wshape, stride, padding):
+    """Shapes big enough for each im2col layout of the fast path (not the tiny-input path)."""
+    x, w = rng.standard_normal(xshape), rng.standard_normal(wshape)
+    xt, wt = _t(x), _t(w)
+    yt = F.conv2d(xt, wt, stride=stride, padding=padding)
+    y = cnnbp.conv2d(x, w, stride=stride, padding=padding)
+    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-11, atol=1e-11)
+    dy = rng.standard_normal(y.shape)
+    yt.backward(torch.tensor(dy))
+    dx, dw, _ = cnnbp.conv2d_backward(dy, x, w, stride=stride, padding=padding)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(dw, wt.grad.numpy(), rtol=1e-11, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("size", "stride"), [(2, None), (3, 2), ((2, 3), 1)], ids=["2x2", "3s2", "2x3s1"]
+)
+def test_large_max_pool_with_ties_matches_torch(rng, size, stride):
+    """Big enough for the sliced, blocked path; three levels so that most windows tie."""
+    x = rng.integers(0, 3, (16, 8, 20, 18)).astype(float)
+    xt = _t(x)
+    yt = F.max_pool2d(xt, size, stride)
+    dy = rng.standard_normal(tuple(yt.shape))
+    yt.backward(torch.tensor(dy))
+    np.testing.assert_array_equal(cnnbp.max_pool2d(x, size, stride), yt.detach().numpy())
+    np.testing.assert_allclose(
+        cnnbp.max_pool2d_backward(dy, x, size, stride), xt.grad.numpy(), atol=1e-12
+    )

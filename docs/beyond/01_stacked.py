@@ -73,9 +73,9 @@ from cnnbp.viz import show_dx_sources, show_matrices
 # $$
 #
 # where $[\cdot]$ is 1 when the condition holds and 0 otherwise: only a term whose index
-# $i+m,\, j+n$ lands on $(p, q)$ contains $o^1_{p,q}$. For each tap $(m, n)$ exactly one
-# output satisfies both conditions, $i = p - m$ and $j = q - n$, so the double sum over outputs
-# collapses:
+# $i+m,\, j+n$ lands on $(p, q)$ contains $o^1_{p,q}$. For each tap $(m, n)$ at most one
+# output satisfies both conditions, $i = p - m$ and $j = q - n$ (none if that position falls
+# outside the output grid), so the double sum over outputs collapses:
 #
 # $$
 # \frac{\partial E}{\partial o^1_{p,q}} = \sum_{m}\sum_{n} \delta^2_{p-m,\;q-n}\; w^2_{m,n},
@@ -121,6 +121,7 @@ from cnnbp.viz import show_dx_sources, show_matrices
 # correlate) spelled out with `conv2d`.
 
 # %%
+assert KERNEL[0, 0] == -0.13 and np.array_equal(DELTA_H, [0.25, -0.15])  # given in the text
 o1 = np.array(INPUT)[None, None]          # (1, 1, 5, 5): the question's 5x5 map
 w2 = np.array(KERNEL)[None, None]         # (1, 1, 2, 2): the question's kernel (reconstructed)
 delta2 = np.array(DELTA_MAP)[None, None]  # (1, 1, 4, 4): the answer's delta map
@@ -134,8 +135,8 @@ assert np.allclose(do1_backward, do1_full) and np.allclose(do1_backward, do1_rec
 
 show_matrices(
     [padded[0, 0], rot[0, 0], do1_recipe[0, 0]],
-    ["δ² padded with one ring of zeros", "w² rotated 180°", "∂E/∂o¹ = padded δ² ⋆ rot180(w²)"],
-    fmt="{:.4f}", size=0.75,
+    ["δ² padded with one ring of zeros", "w² rotated 180°", "padded δ² ⋆ rot180(w²) = ∂E/∂o¹"],
+    fmt="{:.3f}", size=0.55,
 )
 plt.show()
 
@@ -143,11 +144,11 @@ plt.show()
 # The same result, read the other way: for a few cells of $o^1$, which outputs of layer 2 (and
 # which kernel taps) feed its gradient. A corner cell is read by one window only, an inner cell
 # by four. Each outlined delta is multiplied by the tap printed under it, and the products are
-# added.
+# added; the panel title, `dx[p, q]`, is $\partial E/\partial o^1_{p,q}$.
 
 # %%
-cells = [(0, 0), (1, 2), (2, 2), (4, 4)]
-fig, axes = show_dx_sources(delta2[0, 0], w2[0, 0], (5, 5), cells, fmt="{:.4f}", size=0.7)
+cells = [(0, 0), (1, 2), (4, 4)]
+fig, axes = show_dx_sources(delta2[0, 0], w2[0, 0], (5, 5), cells, fmt="{:.4f}", size=0.6)
 plt.show()
 for p, q in cells:
     n_links = sum(0 <= p - m < 4 and 0 <= q - n < 4 for m in range(2) for n in range(2))
@@ -161,11 +162,14 @@ for p, q in cells:
 p, q = 1, 2
 terms = [(m, n, delta2[0, 0, p - m, q - n], w2[0, 0, m, n]) for m in range(2) for n in range(2)]
 value = sum(d * wt for _, _, d, wt in terms)
+symbols = " + ".join(f"\\delta^2_{{{p - m},{q - n}}} w^2_{{{m},{n}}}" for m, n, _, _ in terms)
+products = [f"({d:.4f})({wt:.4f})" for _, _, d, wt in terms]
 display(Markdown(
-    f"$$\\frac{{\\partial E}}{{\\partial o^1_{{{p},{q}}}}} = "
-    + " + ".join(f"\\delta^2_{{{p - m},{q - n}}} w^2_{{{m},{n}}}" for m, n, _, _ in terms)
-    + " = " + " + ".join(f"({d:.4f})({wt:.4f})" for _, _, d, wt in terms)
-    + f" = {value:.6f}$$"
+    "$$\\begin{align}"
+    f"\\frac{{\\partial E}}{{\\partial o^1_{{{p},{q}}}}} &= {symbols} \\\\ "
+    f"&= {' + '.join(products[:2])} \\\\ &\\quad + {' + '.join(products[2:])} \\\\ "
+    f"&= {value:.6f}"
+    "\\end{align}$$"
 ))
 assert np.isclose(value, do1_backward[0, 0, p, q])
 
@@ -182,7 +186,7 @@ delta1 = sigmoid_backward(do1_backward, o1)    # = ∂E/∂o¹ · o¹(1 - o¹)
 assert np.allclose(delta1, do1_backward * o1 * (1 - o1))
 show_matrices([do1_backward[0, 0], (o1 * (1 - o1))[0, 0], delta1[0, 0]],
               ["∂E/∂o¹", "f'(x¹) = o¹(1 - o¹)", "δ¹ (element-wise product)"],
-              fmt="{:.4f}", size=0.75)
+              fmt="{:.3f}", size=0.5)
 plt.show()
 
 # %% [markdown]
@@ -201,7 +205,8 @@ plt.show()
 w1 = np.array([[[[0.8, -0.5], [0.3, 0.6]]]])   # invented
 b1 = np.array([0.1])                           # invented
 target = np.log(o1 / (1 - o1)).reshape(-1) - b1  # undo the sigmoid and the bias
-C1 = conv2d_matrix(w1, (6, 6))                   # (25, 36): x¹ = C1 @ vec(o⁰)
+C1 = conv2d_matrix(w1, (6, 6))                   # x¹ = C1 @ vec(o⁰)
+assert C1.shape == (25, 36)                      # 25 equations, 36 unknowns
 o0 = (np.linalg.pinv(C1) @ target).reshape(1, 1, 6, 6)   # invented (smallest exact solution)
 assert np.allclose(sigmoid(conv2d(o0, w1, b1)), o1, atol=1e-12)
 show_matrices([o0[0, 0], w1[0, 0]], ["o⁰ (invented input)", "w¹ (invented)"], size=0.6)

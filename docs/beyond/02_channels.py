@@ -26,7 +26,7 @@ from cnnbp import (
     conv2d_backward,
     delta_full_conv,
 )
-from cnnbp.viz import show_channel_wiring, show_matrices
+from cnnbp.viz import show_channel_wiring, show_matrix
 
 # %% [markdown]
 # ## The forward pass with channels
@@ -50,7 +50,7 @@ from cnnbp.viz import show_channel_wiring, show_matrices
 
 # %%
 c_in, c_out = 2, 3
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
+fig, axes = plt.subplots(1, 3, figsize=(11, 4))
 show_channel_wiring(c_in, c_out, ax=axes[0], title="forward: every input reaches every output")
 show_channel_wiring(c_in, c_out, ax=axes[1], highlight_in=1,
                     title="dx[:, 1] collects from all outputs")
@@ -143,12 +143,15 @@ assert dx.shape == x.shape and dw.shape == w.shape and db.shape == b.shape
 # %%
 o, c = 1, 0
 parts = [conv2d(x[v, c][None, None], delta[v, o][None, None])[0, 0] for v in range(N)]
-fig, _ = show_matrices(
-    [x[0, c], delta[0, o], parts[0], x[1, c], delta[1, o], parts[1], sum(parts)],
-    ["x[0, 0]", "δ[0, 1]", "x[0,0] ⋆ δ[0,1]", "x[1, 0]", "δ[1, 1]", "x[1,0] ⋆ δ[1,1]",
-     "sum = dW[1, 0]"],
-    size=0.5,
-)
+# One row per example, the sum of the two rows at the end of the second row.
+fig, axes = plt.subplots(2, 4, figsize=(10, 5.2), gridspec_kw={"width_ratios": [5, 3, 3, 3]})
+for v in range(N):
+    show_matrix(x[v, c], axes[v, 0], title=f"x[{v}, {c}]", fontsize=8)
+    show_matrix(delta[v, o], axes[v, 1], title=f"δ[{v}, {o}]", fontsize=8)
+    show_matrix(parts[v], axes[v, 2], title=f"x[{v},{c}] ⋆ δ[{v},{o}]", fontsize=8)
+show_matrix(sum(parts), axes[1, 3], title=f"sum = dW[{o}, {c}]", fontsize=8)
+axes[0, 3].axis("off")
+fig.tight_layout()
 plt.show()
 assert np.allclose(sum(parts), dw[o, c])
 
@@ -170,7 +173,7 @@ print("conv2d(x with N and C swapped, δ with N and C swapped) == dW:", np.allcl
 # For $dx$ the roles go the other way: each input channel $c$ receives, from every output
 # channel $o$, the full convolution of $\delta_{\nu,o}$ with the rotated kernel $w_{o,c}$.
 # Doing it one output channel at a time with `delta_full_conv` (single channels in, single
-# channel out) and adding the three results gives cnnbp's `dx`:
+# channel out) and adding the three results gives cnnbp's `dx` (asserted below the figure):
 
 # %%
 v = 0  # the first example; the second works the same way
@@ -178,11 +181,11 @@ per_output = [
     delta_full_conv(delta[v, o][None, None], w[o, c][None, None], (1, 1, H, W))[0, 0]
     for o in range(c_out)
 ]
-fig, _ = show_matrices(
-    [*per_output, sum(per_output), dx[v, c]],
-    [f"from δ[0, {o}]" for o in range(c_out)] + ["sum", "dx[0, 0] (cnnbp)"],
-    size=0.45,
-)
+fig, axes = plt.subplots(2, 2, figsize=(7, 4.6))
+for ax, a, t in zip(axes.ravel(), [*per_output, sum(per_output)],
+                    [f"from δ[0, {o}]" for o in range(c_out)] + ["sum = dx[0, 0]"], strict=True):
+    show_matrix(a, ax, title=t, fontsize=8)
+fig.tight_layout()
 plt.show()
 assert np.allclose(sum(per_output), dx[v, c])
 

@@ -56,7 +56,7 @@ panels = [
     dict(in_shape=(7, 7), kernel_size=3, dilation=2, outputs=[(0, 0), (2, 1)],
          title="dilation 2: taps 2 cells apart"),
 ]
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.6))
+fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.9))
 for ax, kw in zip(axes, panels, strict=True):
     show_conv_windows(ax=ax, **kw)
 fig.tight_layout()
@@ -110,9 +110,10 @@ print("every window drawn above is the support of cnnbp's input gradient for tha
 # H_\text{out} \;=\; \left\lfloor \frac{H + 2p_h - d_h(k_h-1) - 1}{s_h} \right\rfloor + 1 ,
 # $$
 #
-# and the same for $W_\text{out}$ with $p_w, d_w, k_w, s_w$. The table checks the formula
-# against [`cnnbp.conv2d_output_shape`](../../reference/conv/) and against the shape that
-# `conv2d` actually returns, on cases chosen to exercise each term.
+# and the same for $W_\text{out}$ with $p_w, d_w, k_w, s_w$. On the cases in the table, chosen
+# to exercise each term, the formula,
+# [`cnnbp.conv2d_output_shape`](../../reference/conv/) and the shape that `conv2d` actually
+# returns are asserted to agree.
 
 # %%
 def out_len(h, k, s, p, d):
@@ -129,8 +130,13 @@ size_cases = [  # (H, W), (kh, kw), stride, padding, dilation, what it shows
     ((28, 28), (3, 3), 2, 1, 1, "a typical downsampling layer"),
     ((9, 6), (3, 2), (2, 1), (1, 0), (2, 1), "different per axis"),
 ]
-lines = ["| $H \\times W$ | $k_h \\times k_w$ | stride | padding | dilation | formula | `conv2d_output_shape` "
-         "| `conv2d(...).shape[2:]` | what it shows |", "|" + "---|" * 9]
+def case(h, w_, kh, kw_, s, p, d):
+    """A compact label for one convolution's sizes and hyper-parameters."""
+    return f"${h}\\times{w_}$, $k$ ${kh}\\times{kw_}$, $s$ {s}, $p$ {p}, $d$ {d}"
+
+
+lines = ["| input, kernel, stride, padding, dilation | $(H_\\text{out}, W_\\text{out})$ "
+         "| what it shows |", "|---|---|---|"]
 for (h, w_), (kh, kw_), s, p, d, what in size_cases:
     sh, sw = np.broadcast_to(s, 2)
     ph, pw = np.broadcast_to(p, 2)
@@ -139,7 +145,7 @@ for (h, w_), (kh, kw_), s, p, d, what in size_cases:
     api = conv2d_output_shape((h, w_), (kh, kw_), s, p, d)
     real = conv2d(np.zeros((1, 1, h, w_)), np.zeros((1, 1, kh, kw_)), None, s, p, d).shape[2:]
     assert formula == api == real
-    lines.append(f"| ${h}\\times{w_}$ | ${kh}\\times{kw_}$ | {s} | {p} | {d} | {formula} | {api} | {real} | {what} |")
+    lines.append(f"| {case(h, w_, kh, kw_, s, p, d)} | {formula} | {what} |")
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
@@ -148,8 +154,10 @@ display(Markdown("\n".join(lines)))
 # the last window ends at row $s_h(H_\text{out}-1) + d_h(k_h-1)$, and
 #
 # $$
-# (H + 2p_h) - \big(s_h(H_\text{out}-1) + d_h(k_h-1) + 1\big)
-#   \;=\; (H + 2p_h - d_h(k_h-1) - 1) \bmod s_h .
+# \begin{align}
+# \text{unread rows} &= (H + 2p_h) - \big(s_h(H_\text{out}-1) + d_h(k_h-1) + 1\big) \\
+#   &= (H + 2p_h - d_h(k_h-1) - 1) \bmod s_h .
+# \end{align}
 # $$
 #
 # Those rows take part in nothing, so their gradient is exactly zero; we come back to them at
@@ -319,8 +327,7 @@ grad_cases = [  # (H, W), (kh, kw), stride, padding, dilation
     ((7, 8), (3, 2), 2, 1, 2),
     ((9, 6), (3, 2), (2, 1), (1, 0), (2, 1)),
 ]
-rows = ["| $H \\times W$ | $k_h \\times k_w$ | stride | padding | dilation | out | dx | dW | db "
-        "| recipe = cnnbp | `delta_full_conv` = cnnbp | dW swap = cnnbp |", "|" + "---|" * 12]
+rows = ["| input, kernel, stride, padding, dilation | output | dx | dW | db |", "|---|---|---|---|---|"]
 for (h, w_), k, s, p, d in grad_cases:
     x = rng.standard_normal((2, 2, h, w_))
     w = rng.standard_normal((3, 2, *k))
@@ -338,15 +345,16 @@ for (h, w_), k, s, p, d in grad_cases:
             np.allclose(delta_full_conv(delta, w, x.shape, s, p, d), dx),
             np.allclose(dw_by_swap(delta, x, k, s, p, d), dw)]
     assert all(same)
-    rows.append(f"| ${h}\\times{w_}$ | ${k[0]}\\times{k[1]}$ | {s} | {p} | {d} | ${y.shape[2]}\\times{y.shape[3]}$ | "
-                + " | ".join(f"{e:.0e}" for e in errs) + " | " + " | ".join(map(str, same)) + " |")
+    rows.append(f"| {case(h, w_, *k, s, p, d)} | ${y.shape[2]}\\times{y.shape[3]}$ | "
+                + " | ".join(f"{e:.0e}" for e in errs) + " |")
 display(Markdown("\n".join(rows)))
 
 # %% [markdown]
 # The three error columns are relative errors $\lVert g - \hat g\rVert / (\lVert g\rVert +
 # \lVert\hat g\rVert)$ between cnnbp's gradient and the central-difference estimate (see
 # [gradient checking](../05_gradient_checking/)); `check_gradient` raised if any exceeded
-# $10^{-7}$.
+# $10^{-7}$. On every row the cell also asserted that the dx recipe, `delta_full_conv` and the
+# swapped-roles dW agree with `conv2d_backward`.
 #
 # ## Cells nobody reads get zero gradient
 #
@@ -360,7 +368,8 @@ display(Markdown("\n".join(rows)))
 
 # %%
 assert out_len(6, 3, 2, 0, 1) == 2 and out_len(5, 2, 3, 0, 1) == 2
-fig, axes = plt.subplots(1, 4, figsize=(14, 3.8), gridspec_kw={"width_ratios": [6, 6, 5, 5]})
+fig, axes = plt.subplots(2, 2, figsize=(8.5, 8), gridspec_kw={"height_ratios": [6, 5]})
+axes = axes.ravel()
 unread_masks = []
 for k_ax, (shape, k, s) in enumerate((((6, 6), 3, 2), ((5, 5), 2, 3))):
     x = rng.standard_normal((1, 1, *shape))
@@ -382,6 +391,9 @@ for k_ax, (shape, k, s) in enumerate((((6, 6), 3, 2), ((5, 5), 2, 3))):
 fig.tight_layout()
 plt.show()
 print("unread cells per case:", [int(m.sum()) for m in unread_masks])
+# 6x6 / k=3 / stride 2: only the last row and column; 5x5 / k=2 / stride 3: only row and column 2.
+assert [np.flatnonzero(m.all(axis=1)).tolist() for m in unread_masks] == [[5], [2]]
+assert [np.flatnonzero(m.all(axis=0)).tolist() for m in unread_masks] == [[5], [2]]
 
 # %% [markdown]
 # This is also why a transposed convolution (the map that takes δ back to the input's shape)

@@ -50,7 +50,10 @@ assert w[0, 0, 0, 0] == W00 == -0.13
 # the input appear in up to four columns, because the windows overlap.
 
 # %%
-cols = im2col(x, 2)[0]                 # (C_in*kh*kw, H_out*W_out) = (4, 16)
+cols = im2col(x, 2)[0]                 # (C_in*kh*kw, H_out*W_out)
+assert cols.shape == (4, 16)
+# How many columns each input entry appears in: at most four.
+assert col2im(im2col(np.ones_like(x), 2), x.shape, 2).max() == 4
 fig, ax = plt.subplots(figsize=(11, 2.2))
 show_matrix(cols, ax, title=r"im2col of the $5\times 5$ input: column $4i+j$ is window $(i, j)$",
             fontsize=7)
@@ -146,8 +149,8 @@ assert np.allclose(C @ x.reshape(-1), conv2d(x, w).reshape(-1))
 # %%
 dx_ct = (C.T @ delta.reshape(-1)).reshape(5, 5)
 dx_fast = conv2d_backward(delta, x, w)[0][0, 0]
-show_matrices([delta[0, 0], dx_ct, dx_fast], ["δ (the answer's map)", "Cᵀ δ", "dx from cnnbp"],
-              fmt="{:.4f}", size=0.62)
+show_matrices([delta[0, 0], dx_ct], ["δ (the answer's map)", "Cᵀ δ (= cnnbp's dx, asserted)"],
+              fmt="{:.4f}", size=0.6)
 plt.show()
 assert np.allclose(dx_ct, dx_fast)
 
@@ -185,7 +188,7 @@ assert np.allclose(t_sized.reshape(-1), C2.T @ d2.reshape(-1))
 assert np.allclose(t_sized, conv2d_backward(d2, x, w, stride=2)[0])
 assert t_default.shape[2:] == (4, 4) and np.allclose(t_default[0, 0], t_sized[0, 0, :4, :4])
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 2.8), gridspec_kw={"width_ratios": [25, 5, 5]})
+fig, axes = plt.subplots(1, 3, figsize=(11, 2.6), gridspec_kw={"width_ratios": [25, 5, 5]})
 axes[0].imshow(C2, cmap="RdBu_r", vmin=-lim, vmax=lim)
 axes[0].set_title(r"$C$ with stride 2: $4\times 25$ (columns 4, 9, 14, 19-24 are zero)", fontsize=9)
 axes[0].set_yticks(range(4))
@@ -275,31 +278,30 @@ db_ = rng.standard_normal(conv2d(xb, wb, **general).shape)
 cases = {"the question's layer": all_views(x, w, delta),
          "N=2, C 2→3, stride 2, pad 1, dil (1,2)": all_views(xb, wb, db_, **general)}
 
-header = "| view | " + " | ".join(f"{q} ({k})" for k in ("question", "general")
-                                      for q in ("y", "dx", "dW")) + " |"
-table = [header, "|---" * 7 + "|"]
 worst = 0.0
-for name in cases["the question's layer"]:
-    cells = []
-    for views in cases.values():
-        ref = views["cnnbp fast path"]
-        for got, want in zip(views[name], ref, strict=True):
+for title, views in cases.items():
+    ref = views["cnnbp fast path"]
+    table = [f"| view ({title}) | y | dx | dW |", "|---|---|---|---|"]
+    for name, got3 in views.items():
+        cells = []
+        for got, want in zip(got3, ref, strict=True):
             if got is None:
                 cells.append("—")
-            else:
-                diff = float(np.max(np.abs(got - want)))
-                worst = max(worst, diff)
-                cells.append(f"{diff:.1e}")
-    table.append(f"| {name} | " + " | ".join(cells) + " |")
-display(Markdown("\n".join(table)))
+                continue
+            diff = float(np.max(np.abs(got - want)))
+            worst = max(worst, diff)
+            cells.append(f"{diff:.1e}")
+        table.append(f"| {name} | " + " | ".join(cells) + " |")
+    display(Markdown("\n".join(table)))
 assert worst < 1e-12
 print(f"largest difference from cnnbp's fast path anywhere in the table: {worst:.1e}")
 
 # %% [markdown]
 # The numbers are maximum absolute differences from cnnbp's fast path; "—" marks a view that
 # does not compute that quantity (the full convolution and $C^\top$ are statements about the
-# input gradient). Differences at the level of $10^{-16}$ are rounding: the views add the same
-# terms in different orders.
+# input gradient). The differences are a few units in the last place of float64 (the largest
+# is printed under the tables): rounding, because the views add the same terms in different
+# orders.
 #
 # Agreeing with each other is not yet being right: all six could share one mistake. The fast
 # path of the general case is therefore also checked against central differences, which know

@@ -48,8 +48,9 @@ rng = np.random.default_rng(5)
 #
 # By the chain rule $\partial L/\partial x_i = \sum_k \delta_k\,\partial y_k/\partial x_i$,
 # which is exactly what the layer's backward function returns when it is handed $\delta$ as
-# `dy`. A random, non-uniform $\delta$ matters: with $\delta$ all ones, many wrong backward
-# functions (for instance ones that swap or rotate entries) still produce the right answer.
+# `dy`. A random, non-uniform $\delta$ matters: with $\delta$ all ones, a backward function
+# that reads the wrong entry of $\delta$ (a transposed index, the wrong output channel or
+# image) still produces the right answer, because every entry it could read is the same.
 #
 # Here is the check on a convolution with stride and padding, for all three gradients.
 
@@ -163,7 +164,7 @@ ax.grid(True, which="major", alpha=0.3)
 plt.show()
 
 # %%
-rows = ["| difference | dtype | best step $h$ (measured) | its error | $\\varepsilon^{1/3}$ or $\\varepsilon^{1/2}$ (predicted $h$) |",
+rows = ["| difference | dtype | best step h (measured) | its error | predicted best step, ε^(1/3) or ε^(1/2) |",
         "|---|---|---|---|---|"]
 best = {}
 for dtype, hs in steps.items():
@@ -490,8 +491,8 @@ assert caught
 #   drowns in round-off; the best step is near $\varepsilon^{1/3}$ (about $10^{-5}$ in float64,
 #   $10^{-2}$ in float32).
 # - Compare with the **norm-wise** relative error; element-wise ratios blow up on tiny entries.
-# - In float64 a correct gradient gives about $10^{-10}$, a bug $10^{-3}$ or more: check in
-#   float64. Float32 only supports loose tolerances.
+# - In float64 a correct gradient gives about $10^{-10}$ and a bug orders of magnitude more:
+#   check in float64. Float32 only supports loose tolerances.
 # - At **kinks** (ReLU at 0, tied maxima) the numerical gradient is a blend of both sides; keep
 #   test inputs away from them unless the kink is the point.
 # - For large tensors, **random projections** cost $2n$ evaluations instead of two per entry and
