@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cnnbp.conv
 from cnnbp import (
     check_gradient,
     col2im,
@@ -58,8 +59,16 @@ def test_conv2d_backward_matches_finite_differences(rng, case):
     check_gradient(lambda _: np.sum(conv2d(x, w, b, **hp) * dy), b, db, name="db")
 
 
+@pytest.fixture(params=["index", "sliced"])
+def gather_path(request, monkeypatch):
+    """Tiny inputs gather through a cached index map; force the strided-slice path too."""
+    if request.param == "sliced":
+        monkeypatch.setattr(cnnbp.conv, "_SMALL", -1)
+    return request.param
+
+
 @pytest.mark.parametrize("case", FD_CASES, ids=_case_id)
-def test_equivalent_views_of_dx(rng, case):
+def test_equivalent_views_of_dx(rng, case, gather_path):
     """delta_full_conv, conv_transpose2d, col2im(W^T dy) and C^T dy all equal conv2d_backward's dx."""
     x, w, _, hp = _data(rng, case)
     y = conv2d(x, w, **hp)
@@ -79,7 +88,7 @@ def test_equivalent_views_of_dx(rng, case):
 
 
 @pytest.mark.parametrize("case", FD_CASES, ids=_case_id)
-def test_im2col_product_and_output_shape(rng, case):
+def test_im2col_product_and_output_shape(rng, case, gather_path):
     x, w, b, hp = _data(rng, case)
     y = conv2d(x, w, b, **hp)
     assert y.shape[2:] == conv2d_output_shape(x.shape[2:], w.shape[2:], **hp)
@@ -135,8 +144,9 @@ def test_seed_shape_by_hand():
     ],
     ids=["f32", "f64", "mixed", "int"],
 )
-def test_dtypes(rng, xd, wd, expected):
-    x = (rng.standard_normal((2, 2, 5, 5)) * 3).astype(xd)
+@pytest.mark.parametrize("n", [2, 40], ids=["tiny", "large-batch"])
+def test_dtypes(rng, xd, wd, expected, n):
+    x = (rng.standard_normal((n, 2, 5, 5)) * 3).astype(xd)
     w = (rng.standard_normal((3, 2, 3, 3)) * 3).astype(wd)
     y = conv2d(x, w, stride=2, padding=1)
     assert y.dtype == expected

@@ -106,8 +106,9 @@ def test_known_values():
     [(max_pool2d, max_pool2d_backward), (avg_pool2d, avg_pool2d_backward)],
     ids=["max", "avg"],
 )
-def test_dtype_is_kept(rng, dtype, fwd, bwd):
-    x = rng.standard_normal((2, 3, 6, 6)).astype(dtype)
+@pytest.mark.parametrize("shape", [(2, 3, 6, 6), (4, 8, 20, 20)], ids=["tiny", "large"])
+def test_dtype_is_kept(rng, dtype, fwd, bwd, shape):
+    x = rng.standard_normal(shape).astype(dtype)
     y = fwd(x, 3, 2)
     assert y.dtype == dtype
     assert bwd(np.ones_like(y), x, 3, 2).dtype == dtype

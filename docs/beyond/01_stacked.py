@@ -182,6 +182,7 @@ assert np.isclose(value, do1_backward[0, 0, p, q])
 # the question's numbers alone, before anything about layer 1 is invented:
 
 # %%
+assert np.all((o1 > 0) & (o1 < 1))
 delta1 = sigmoid_backward(do1_backward, o1)    # = ∂E/∂o¹ · o¹(1 - o¹)
 assert np.allclose(delta1, do1_backward * o1 * (1 - o1))
 show_matrices([do1_backward[0, 0], (o1 * (1 - o1))[0, 0], delta1[0, 0]],
