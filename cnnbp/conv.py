@@ -120,17 +120,24 @@ def _conv_args(x, w, b=None, stride=1, padding=0, dilation=1, dy=None):
             check_shape(b, (w.shape[0],), "b", f"one bias per output channel of w {w.shape}")
         same = same and b.dtype == dtype
     st, pad, dil = _hyper(stride, padding, dilation)
-    out_hw = (
-        _out_len(x.shape[2], w.shape[2], st[0], pad[0], dil[0], "height", "conv2d"),
-        _out_len(x.shape[3], w.shape[3], st[1], pad[1], dil[1], "width", "conv2d"),
-    )
+    try:
+        out_hw = (
+            _out_len(x.shape[2], w.shape[2], st[0], pad[0], dil[0], "height", "conv2d"),
+            _out_len(x.shape[3], w.shape[3], st[1], pad[1], dil[1], "width", "conv2d"),
+        )
+    except ValueError as err:
+        raise ValueError(f"{err} (x shape {x.shape}, w shape {w.shape})") from None
     if dy is not None:
         dy = _as_array(dy, "dy")
         check_ndim(dy, 4, "dy", "(N, C_out, H_out, W_out)")
         expected = (x.shape[0], w.shape[0], *out_hw)
         if dy.shape != expected:  # the message is only formatted when it is needed
             check_shape(
-                dy, expected, "dy", f"the forward output's shape for x {x.shape} and w {w.shape}"
+                dy,
+                expected,
+                "dy",
+                f"the forward output's shape for x {x.shape}, w {w.shape}, stride {st}, "
+                f"padding {pad}, dilation {dil}",
             )
         same = same and dy.dtype == dtype
     if not same:

@@ -6,9 +6,9 @@ window are dropped (their gradient is zero). Windows may overlap when the stride
 than the window; an input entry then collects gradient from every window that used it.
 
 The fast path below loops over the ``kh*kw`` offsets inside a window, each step a whole-array
-operation on a strided slice of the input (tiny inputs instead gather every window with one
-cached index map); :mod:`cnnbp.loops` has the same functions written
-as loops over every window.
+operation on a strided slice of the input, over blocks of whole image planes that fit in
+cache (tiny inputs instead gather every window with one cached index map);
+:mod:`cnnbp.loops` has the same functions written as loops over every window.
 """
 
 from __future__ import annotations
@@ -17,19 +17,10 @@ import functools
 
 import numpy as np
 
-from ._validate import as_array, as_pair, check_ndim, check_shape
+from ._validate import as_pair, check_ndim, check_shape
+from .conv import _as_array
 
 __all__ = ["avg_pool2d", "avg_pool2d_backward", "max_pool2d", "max_pool2d_backward"]
-
-
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-
-
-def _as_array(a, name):
-    """``as_array`` with a shortcut for float32/float64 ndarrays (they pass unchanged)."""
-    if type(a) is np.ndarray and (a.dtype is _F64 or a.dtype is _F32):
-        return a
-    return as_array(a, name)
 
 
 def _pool_args(x, size, stride, dy=None, what="pool"):

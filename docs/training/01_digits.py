@@ -120,7 +120,8 @@ print(f"{n_params} parameters")
 # The matrices here are small (a batch of a few dozen images), so the function asks the BLAS
 # library for one thread: splitting such products between threads costs more than it saves,
 # and on a busy machine waiting threads can make training many times slower. One thread also
-# makes the order of every floating-point sum fixed, which the reproducibility check relies on.
+# takes the number of cores out of the result: how BLAS splits a product between threads can
+# change the order of its sums, and with it the last bits of the answer.
 
 # %%
 EPOCHS, BATCH_SIZE, LR, MOMENTUM = 12, 64, 0.1, 0.9
