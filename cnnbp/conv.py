@@ -349,7 +349,10 @@ def _backward(dy, x, w, st, pad, dil, out_hw):
             dw = (dy2 @ cols.reshape(k, p).T).reshape(w.shape)
         else:
             db = dy3.sum(axis=(0, 2))
-            dw = np.matmul(dy3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+            if x.dtype == _F32:  # the transposed product is faster in sgemm (see _forward)
+                dw = np.matmul(cols, dy3.transpose(0, 2, 1)).sum(axis=0).T.reshape(w.shape)
+            else:
+                dw = np.matmul(dy3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
         # The im2col buffer is no longer needed: the input-gradient columns overwrite it.
         np.matmul(wmat.T, dy3, out=cols)
     else:

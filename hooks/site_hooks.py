@@ -35,6 +35,8 @@ log = logging.getLogger("mkdocs.hooks.cnnbp")
 
 MATHJAX_PARTS = ("tex-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2")
 MATHJAX_DEST = "javascripts/mathjax"
+# Pages known to take longest (the digits page trains a CNN): their kernels start first.
+EXECUTE_FIRST = ("/docs/training/",)
 
 _state: dict = {"futures": {}, "pool": None, "t0": None}
 
@@ -122,7 +124,8 @@ def _execute_notebook(path: str, cwd: str, kernel_name: str, allow_errors: bool)
 def on_files(files, config, **kwargs):
     plugin = _jupyter_plugin(config)
     _state["futures"] = {}
-    jobs = int(os.environ.get("CNNBP_DOCS_JOBS", "0") or 0) or max(2, (os.cpu_count() or 2))
+    # One kernel more than cores: a kernel spends part of its start-up waiting, not computing.
+    jobs = int(os.environ.get("CNNBP_DOCS_JOBS", "0") or 0) or (os.cpu_count() or 1) + 1
     if plugin is None or not plugin.config["execute"] or jobs <= 1:
         return files
     cwd = os.path.dirname(os.path.abspath(config.config_file_path))
@@ -138,6 +141,8 @@ def on_files(files, config, **kwargs):
         todo.append(f.abs_src_path)
     if not todo:
         return files
+    # Longest pages first, so that none of them starts last and runs alone at the end.
+    todo.sort(key=lambda p: not any(part in p for part in EXECUTE_FIRST))
     pool = ThreadPoolExecutor(max_workers=min(jobs, len(todo)), thread_name_prefix="nbexec")
     _state["pool"] = pool
     for path in todo:

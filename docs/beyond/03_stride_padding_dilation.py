@@ -1,9 +1,10 @@
 # %% [markdown]
 # # Stride, padding, dilation
 #
-# The convolution in the question slides a $2 \times 2$ kernel one cell at a time over a
-# $5 \times 5$ input, with nothing around the border and no gaps between kernel taps. Real
-# layers change all three:
+# The convolution in the question that started this site (Data Science Stack Exchange, "back
+# propagation in CNN", 2018, by koryakinp) slides a $2 \times 2$ kernel one cell at a time
+# over a $5 \times 5$ input, with nothing around the border and no gaps between kernel taps.
+# Real layers change all three:
 #
 # - **stride** $s$: the window jumps $s$ cells between neighbouring outputs;
 # - **padding** $p$: $p$ rows and columns of zeros are added on every side first;
