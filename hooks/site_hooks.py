@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import html as html_lib
 import logging
 import os
 import pathlib
@@ -250,7 +251,44 @@ def on_page_content(html, page, config, files, **kwargs):
         _state.setdefault("css", {})[name] = css
         return f'<link rel="stylesheet" href="{get_relative_url(name, page.url)}">'
 
-    return _NB_SCOPED_CSS.sub(to_link, html)
+    html = _NB_SCOPED_CSS.sub(to_link, html)
+    _toc_from_headings(html, page, config)
+    return html
+
+
+_HEADING = re.compile(r'<h([1-6])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+
+
+def _toc_from_headings(html, page, config):
+    """Rebuild a notebook page's table of contents (and title) from its rendered headings.
+
+    mkdocs-jupyter derives them from a second, Markdown rendering of the notebook with inline
+    code removed, so a heading such as "Compared with the answer's `d`" got the anchor
+    ``#compared-with-the-answers`` in the table of contents while the heading's real id is
+    ``compared-with-the-answers-d``, and its title lost the code. The rendered HTML is the
+    truth; the ids are read from there.
+    """
+    from mkdocs.structure.toc import get_toc
+
+    plugin = _jupyter_plugin(config)
+    depth = plugin.config["toc_depth"] if plugin else 6
+    tokens: list[dict] = []
+    stack: list[dict] = []
+    for m in _HEADING.finditer(html):
+        level = int(m.group(1))
+        if level > depth:
+            continue
+        inner = re.sub(r'<a class="anchor-link".*?</a>', "", m.group(3), flags=re.DOTALL)
+        name = html_lib.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+        token = {"level": level, "id": m.group(2), "name": name, "children": []}
+        while stack and stack[-1]["level"] >= level:
+            stack.pop()
+        (stack[-1]["children"] if stack else tokens).append(token)
+        stack.append(token)
+    page.toc = get_toc(tokens)
+    first_h1 = next((t["name"] for t in tokens if t["level"] == 1), None)
+    if first_h1 and not (plugin and plugin.config["ignore_h1_titles"]):
+        page.title = first_h1
 
 
 # -- 5. MathJax served by the site --------------------------------------------------------------
