@@ -113,6 +113,9 @@ def _execute_notebook(path: str, cwd: str, kernel_name: str, allow_errors: bool)
         kernel_name=kernel_name or nb.metadata.get("kernelspec", {}).get("name", "python3"),
         allow_errors=allow_errors,
         timeout=600,
+        # ipykernel 7 warns at every start that its local TCP transport is unencrypted; on
+        # every page that noise buried the build's own warnings.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": cwd}},
     )
     t = time.perf_counter()

@@ -78,8 +78,8 @@ def _is_notebook(src: str) -> bool:
 
 def _draws_figures(src: str) -> bool:
     """A notebook page that uses matplotlib (directly or via cnnbp.viz) must show a figure."""
-    if not _is_notebook(src):
-        return False
+    if not _is_notebook(src) or not (DOCS / src).is_file():
+        return False  # a missing page fails the strict build, with a clearer message
     text = (DOCS / src).read_text(encoding="utf-8")
     # An import, not the `# %matplotlib inline` magic every page starts with.
     return bool(
