@@ -68,12 +68,51 @@ def _display_blocks(body: list[str], indent: str) -> list[str]:
     return out
 
 
+_GROUPED = re.compile(r"^(?P<indent>[ \t]*)(?P<names>\w+(?:, \w+)+) : (?P<rest>.+)$")
+
+
+def split_grouped_parameters(text: str) -> str:
+    """Give each name of a grouped numpydoc entry (``stride, padding : int``) its own entry.
+
+    griffe's numpy parser gives every name of a group the default of the first name it finds
+    in the signature, so ``stride, padding, dilation`` would all show stride's default.
+    Repeating the entry per name lets each take its own default from the signature.
+    """
+    lines = text.splitlines()
+    out: list[str] = []
+    section = ""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if i + 1 < len(lines) and re.fullmatch(r"[ \t]*-{3,}[ \t]*", lines[i + 1]) and line.strip():
+            section = line.strip()
+        m = _GROUPED.match(line)
+        if m and section in ("Parameters", "Other Parameters"):
+            indent = m.group("indent")
+            body: list[str] = []
+            i += 1
+            while i < len(lines) and (
+                not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > len(indent)
+            ):
+                body.append(lines[i])
+                i += 1
+            while body and not body[-1].strip():
+                body.pop()
+            for name in m.group("names").split(", "):
+                out += [f"{indent}{name} : {m.group('rest')}", *body]
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
 class RstMath(griffe.Extension):
-    """Apply :func:`rst_math_to_markdown` to every docstring griffe loads."""
+    """Rewrite every docstring griffe loads: reST math to Markdown, grouped parameters split."""
 
     def on_object(self, *, obj: griffe.Object, **kwargs) -> None:
         if obj.docstring is not None:
-            obj.docstring.value = rst_math_to_markdown(obj.docstring.value)
+            text = split_grouped_parameters(obj.docstring.value)
+            obj.docstring.value = rst_math_to_markdown(text)
 
     def on_package(self, *, pkg: griffe.Module, **kwargs) -> None:
         # The top-level package is not among the members on_object visits.

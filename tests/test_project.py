@@ -46,3 +46,14 @@ def test_ci_runs_the_readme_test_command():
     # .ci/run extracts the command from the README rather than restating it.
     assert "<!-- test-command -->" in ci
     assert 'eval "$cmd"' in ci
+
+
+def test_readme_example_runs():
+    """The README's code sample is the first thing a visitor copies: it must run as printed."""
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)\n```", text, re.S)
+    assert blocks, "README.md has no python code block"
+    namespace: dict = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    # The sample ends in a gradient check; it returns the relative error it measured.
+    assert namespace["dw"].shape == namespace["w"].shape
