@@ -72,6 +72,9 @@ CASES = [
 ]  # fmt: skip
 
 
+_CONV_DEFAULTS = dict(stride=1, padding=0, dilation=1)
+
+
 def _make(case, rng):
     """Return (cnnbp_step, loops_step, torch_step or None, shape text) for one case."""
     dt = np.dtype(case["dtype"])
@@ -83,8 +86,9 @@ def _make(case, rng):
         hp = dict(stride=case.get("stride", 1), padding=case.get("padding", 0), dilation=1)
         y = cnnbp.conv2d(x, w, b, **hp)
         dy = rng.standard_normal(y.shape).astype(dt)
+        # name every setting that differs from conv2d's default (padding 1 is not a default)
         shape = f"x {case['x']}, w {case['w']}" + "".join(
-            f", {k} {v}" for k, v in hp.items() if v not in (0, 1)
+            f", {k} {v}" for k, v in hp.items() if v != _CONV_DEFAULTS[k]
         )
     else:
         size = case["size"]

@@ -41,8 +41,9 @@ def sigmoid(z) -> np.ndarray:
         \sigma(z) = \begin{cases} \dfrac{1}{1 + e} & z \ge 0 \\[1ex]
                                   \dfrac{e}{1 + e} & z < 0 \end{cases}
 
-    and :math:`e` merely underflows to 0 for :math:`|z| \gtrsim 745` (float64), giving the
-    exact limits 1 and 0.
+    In float64, :math:`1/(1+e)` rounds to exactly 1 once :math:`e` is below half the spacing
+    of floats near 1 (:math:`z \gtrsim 37`), while :math:`e/(1+e)` reaches exactly 0 only
+    when :math:`e` underflows (:math:`z \lesssim -745`).
 
     Examples
     --------

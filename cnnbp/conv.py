@@ -104,26 +104,22 @@ _SEEN_MAX = 256
 
 def _conv_key(x, w, b, dy, stride, padding, dilation):
     """Hashable signature of a call, or None when the fast path does not apply."""
-    if not (
+    if (
         type(x) is np.ndarray
         and type(w) is np.ndarray
+        and (b is None or type(b) is np.ndarray)
+        and (dy is None or type(dy) is np.ndarray)
         and type(stride) is int
         and type(padding) is int
         and type(dilation) is int
     ):
-        return None
-    key = (x.shape, x.dtype, w.shape, w.dtype, stride, padding, dilation)
-    if b is not None:
-        if type(b) is not np.ndarray:
-            return None
-        key += (b.shape, b.dtype)
-    else:
-        key += (None,)
-    if dy is not None:
-        if type(dy) is not np.ndarray:
-            return None
-        key += (dy.shape, dy.dtype)
-    return key
+        return (
+            x.shape, x.dtype, w.shape, w.dtype,
+            None if b is None else b.shape, None if b is None else b.dtype,
+            None if dy is None else dy.shape, None if dy is None else dy.dtype,
+            stride, padding, dilation,
+        )  # fmt: skip
+    return None
 
 
 def _conv_args(x, w, b=None, stride=1, padding=0, dilation=1, dy=None):
@@ -135,10 +131,9 @@ def _conv_args(x, w, b=None, stride=1, padding=0, dilation=1, dy=None):
     so that both raise the same errors.
     """
     key = _conv_key(x, w, b, dy, stride, padding, dilation)
-    if key is not None:
-        seen = _SEEN_CONV.get(key)
-        if seen is not None:
-            return (x, w, b, dy, *seen)
+    seen = _SEEN_CONV.get(key)  # a None key is never stored
+    if seen is not None:
+        return (x, w, b, dy, *seen)
     out = _check_conv_args(x, w, b, stride, padding, dilation, dy)
     if key is not None and out[0] is x and out[1] is w and out[2] is b and out[3] is dy:
         if len(_SEEN_CONV) >= _SEEN_MAX:
@@ -268,9 +263,54 @@ def _index_map(n, c, hp, wp, kh, kw, st, dil, out_hw):
         np.broadcast_to(flat, (n, c, kh, kw, *out_hw)).reshape(n, c * kh * kw, -1)
     )
     idx.flags.writeable = False
-    # also the 1-D view bincount needs, and one image's (K, P) map, which `take` turns
-    # straight into the 2-D operand of `ndarray.dot` when N == 1
-    return idx, idx.reshape(-1), idx[0] if n == 1 else None
+    return idx
+
+
+class _TinyPlan:
+    """Everything the small path needs for one shape signature, computed once.
+
+    On tiny inputs each numpy call costs 1-3 µs and so does each layer of Python between the
+    public function and the arithmetic, so the small path runs from this precomputed record:
+    the gather map (one image's ``(K, P)`` map when N == 1, which `take` turns straight into
+    the 2-D operand of ``ndarray.dot``), its 1-D view for ``bincount``, ``ones(P)`` per dtype
+    (``db`` as a dot: ~3x cheaper than a ufunc reduce) and the shapes.
+    """
+
+    __slots__ = ("co", "entries", "flat", "idx", "n", "ones", "ph", "pw", "w_shape", "x_shape",
+                 "xp_len", "xp_shape", "y_shape")  # fmt: skip
+
+    def __init__(self, x_shape, w_shape, st, pad, dil, out_hw):
+        n, c, h, wd = x_shape
+        co, _, kh, kw = w_shape
+        self.n, self.co, (self.ph, self.pw) = n, co, pad
+        self.x_shape, self.w_shape = x_shape, w_shape
+        self.xp_shape = (n, c, h + 2 * pad[0], wd + 2 * pad[1])
+        self.xp_len = n * c * self.xp_shape[2] * self.xp_shape[3]
+        self.y_shape = (n, co, *out_hw)
+        self.entries = n * c * kh * kw * out_hw[0] * out_hw[1]
+        idx = _index_map(n, c, *self.xp_shape[2:], kh, kw, st, dil, out_hw)
+        self.idx = idx[0] if n == 1 else idx
+        self.flat = idx.reshape(-1)
+        self.ones = {dt: np.ones(out_hw[0] * out_hw[1], dt) for dt in (_F32, _F64)}
+
+
+# Plans by call signature (the keys of _SEEN_CONV): a repeat call with the same shapes,
+# dtypes and int hyper-parameters goes straight from the public function to the small path.
+_PLANS: dict = {}
+
+
+def _plan_for(key, x, w, st, pad, dil, out_hw):
+    """The plan for these (validated) shapes; remembered under `key` when that is safe.
+
+    Safe means `_conv_args` stored the key: the call passed every check without converting
+    an array, so the same signature will again.
+    """
+    plan = _TinyPlan(x.shape, w.shape, st, pad, dil, out_hw)
+    if key is not None and key in _SEEN_CONV:
+        if len(_PLANS) >= _SEEN_MAX:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
 
 
 def _small(n, k, p):
@@ -282,7 +322,7 @@ def _im2col_cols(x, kh, kw, st, pad, dil, out_hw, layout="image"):
     n, c, h, w = x.shape
     k, p = c * kh * kw, out_hw[0] * out_hw[1]
     if layout == "image" and _small(n, k, p):
-        idx = _index_map(n, c, h + 2 * pad[0], w + 2 * pad[1], kh, kw, st, dil, out_hw)[0]
+        idx = _index_map(n, c, h + 2 * pad[0], w + 2 * pad[1], kh, kw, st, dil, out_hw)
         return _pad(x, *pad).take(idx)
     if layout == "chwn":
         # (C, H+2ph, W+2pw, N): the transposing copy doubles as the padding copy
@@ -318,8 +358,8 @@ def _scatter(dcols, x_shape, kernel_hw, st, pad, dil, out_hw, layout="image"):
     hp, wp = h + 2 * ph, w + 2 * pw
     dtype = dcols.dtype
     if layout == "image" and _small(n, c * kh * kw, ho * wo):
-        flat = _index_map(n, c, hp, wp, kh, kw, st, dil, out_hw)[1]
-        dxp = np.bincount(flat, dcols.reshape(-1), n * c * hp * wp).reshape(n, c, hp, wp)
+        idx = _index_map(n, c, hp, wp, kh, kw, st, dil, out_hw)
+        dxp = np.bincount(idx.ravel(), dcols.ravel(), n * c * hp * wp).reshape(n, c, hp, wp)
         if ph or pw:
             dxp = dxp[:, :, ph : ph + h, pw : pw + w]
         return dxp.astype(dtype, copy=bool(ph or pw))  # bincount works in float64
@@ -355,64 +395,53 @@ def _scatter(dcols, x_shape, kernel_hw, st, pad, dil, out_hw, layout="image"):
     return dxp
 
 
-# Tiny inputs: each numpy call costs 1-3 µs here, so the small paths below keep the count
-# down: one `take` gathers the columns, `ndarray.dot` (no gufunc dispatch, unlike matmul)
-# does the 2-D products of a single image, one `bincount` scatters dx, and reductions call
-# the ufunc directly (ndarray.sum goes through a Python wrapper).
-
-
-def _forward_small(x, w, b, st, pad, dil, out_hw):
-    n, c, h, wd = x.shape
-    co, _, kh, kw = w.shape
-    idx, _, idx1 = _index_map(n, c, h + 2 * pad[0], wd + 2 * pad[1], kh, kw, st, dil, out_hw)
-    wmat = w.reshape(co, -1)
-    if n == 1:
-        y = wmat.dot(_pad(x, *pad).take(idx1))
-    else:
-        y = np.matmul(wmat, _pad(x, *pad).take(idx))
+def _forward_small(x, w, b, plan):
+    if plan.ph or plan.pw:
+        x = _pad(x, plan.ph, plan.pw)
+    wmat = w.reshape(plan.co, -1)
+    # ndarray.dot skips matmul's gufunc dispatch for the single image's 2-D product
+    y = wmat.dot(x.take(plan.idx)) if plan.n == 1 else np.matmul(wmat, x.take(plan.idx))
     if b is not None:
-        y += b.reshape(co, 1)
-    return y.reshape(n, co, *out_hw)
+        y += b[:, None]  # indexing makes this view faster than reshape does
+    return y.reshape(plan.y_shape)
 
 
-def _backward_small(dy, x, w, st, pad, dil, out_hw):
-    n, c, h, wd = x.shape
-    co, _, kh, kw = w.shape
-    ph, pw = pad
-    hp, wp = h + 2 * ph, wd + 2 * pw
-    idx, flat, idx1 = _index_map(n, c, hp, wp, kh, kw, st, dil, out_hw)
+def _backward_small(dy, x, w, plan):
+    n, co, ph, pw = plan.n, plan.co, plan.ph, plan.pw
+    if ph or pw:
+        x = _pad(x, ph, pw)
     wmat = w.reshape(co, -1)
     if n == 1:
         dy2 = dy.reshape(co, -1)
-        db = np.add.reduce(dy2, axis=1)
-        dw = dy2.dot(_pad(x, ph, pw).take(idx1).T)
+        db = dy2.dot(plan.ones[dy.dtype])
+        dw = dy2.dot(x.take(plan.idx).T)
         dcols = wmat.T.dot(dy2)
     else:
-        cols = _pad(x, ph, pw).take(idx)  # (N, K, P)
+        cols = x.take(plan.idx)  # (N, K, P)
         dy3 = dy.reshape(n, co, -1)
-        db = np.add.reduce(dy3, axis=(0, 2))
+        db = np.add.reduce(dy3, axis=(0, 2))  # skips ndarray.sum's Python-level wrapper
         dw = np.add.reduce(np.matmul(dy3, cols.transpose(0, 2, 1)), axis=0)
         dcols = np.matmul(wmat.T, dy3)
-    dxp = np.bincount(flat, dcols.reshape(-1), n * c * hp * wp).reshape(n, c, hp, wp)
+    dxp = np.bincount(plan.flat, dcols.reshape(-1), plan.xp_len).reshape(plan.xp_shape)
     if ph or pw:
-        dxp = dxp[:, :, ph : ph + h, pw : pw + wd]
+        dxp = dxp[:, :, ph : ph + plan.x_shape[2], pw : pw + plan.x_shape[3]]
     # bincount works in float64; the copy also drops the cropped padding's buffer
-    return dxp.astype(x.dtype, copy=bool(ph or pw)), dw.reshape(w.shape), db
+    return dxp.astype(dy.dtype, copy=bool(ph or pw)), dw.reshape(plan.w_shape), db
 
 
-def _forward(x, w, b, st, pad, dil, out_hw):
+def _forward(x, w, b, st, pad, dil, out_hw, key=None):
     n, c = x.shape[:2]
     co, _, kh, kw = w.shape
     k, p = c * kh * kw, out_hw[0] * out_hw[1]
     layout = _layout(n, c, k, p)
-    if layout == "image" and _small(n, k, p):
-        return _forward_small(x, w, b, st, pad, dil, out_hw)
+    if n * k * p <= _SMALL and layout == "image":
+        return _forward_small(x, w, b, _plan_for(key, x, w, st, pad, dil, out_hw))
     wmat = w.reshape(co, k)
     cols = _im2col_cols(x, kh, kw, st, pad, dil, out_hw, layout)
     if layout == "image":
         y = np.matmul(wmat, cols)
         if b is not None:
-            y += b.reshape(co, 1)
+            y += b[:, None]
         return y.reshape(n, co, *out_hw)
     if x.dtype == _F32:
         # OpenBLAS's sgemm is much slower on the short, wide product W @ cols (C_out rows)
@@ -431,13 +460,13 @@ def _forward(x, w, b, st, pad, dil, out_hw):
     return y.reshape(co, n, *out_hw).transpose(1, 0, 2, 3).copy()
 
 
-def _backward(dy, x, w, st, pad, dil, out_hw):
+def _backward(dy, x, w, st, pad, dil, out_hw, key=None):
     n, c = x.shape[:2]
     co, _, kh, kw = w.shape
     k, p = c * kh * kw, out_hw[0] * out_hw[1]
     layout = _layout(n, c, k, p)
-    if layout == "image" and _small(n, k, p):
-        return _backward_small(dy, x, w, st, pad, dil, out_hw)
+    if n * k * p <= _SMALL and layout == "image":
+        return _backward_small(dy, x, w, _plan_for(key, x, w, st, pad, dil, out_hw))
     wmat = w.reshape(co, k)
     cols = _im2col_cols(x, kh, kw, st, pad, dil, out_hw, layout)
     if layout == "image":
@@ -598,8 +627,13 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> np.ndarray:
     >>> conv2d(x, w, stride=2, padding=1).shape
     (1, 1, 3, 3)
     """
+    key = _conv_key(x, w, b, None, stride, padding, dilation)
+    plan = _PLANS.get(key)  # a None key is never stored
+    # the size test keeps tests that set _SMALL (to force the sliced path) meaningful
+    if plan is not None and plan.entries <= _SMALL:
+        return _forward_small(x, w, b, plan)
     x, w, b, _, st, pad, dil, out_hw = _conv_args(x, w, b, stride, padding, dilation)
-    return _forward(x, w, b, st, pad, dil, out_hw)
+    return _forward(x, w, b, st, pad, dil, out_hw, key)
 
 
 def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
@@ -675,8 +709,12 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
     >>> db
     array([4.])
     """
+    key = _conv_key(x, w, None, dy, stride, padding, dilation)
+    plan = _PLANS.get(key)  # as in conv2d
+    if plan is not None and plan.entries <= _SMALL:
+        return _backward_small(dy, x, w, plan)
     x, w, _, dy, st, pad, dil, out_hw = _conv_args(x, w, None, stride, padding, dilation, dy=dy)
-    return _backward(dy, x, w, st, pad, dil, out_hw)
+    return _backward(dy, x, w, st, pad, dil, out_hw, key)
 
 
 def im2col(x, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:

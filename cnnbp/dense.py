@@ -108,8 +108,9 @@ def linear_backward(dy, x, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         \frac{\partial E}{\partial w_{kj}} = \sum_n dy_{nk}\, x_{nj}, \qquad
         \frac{\partial E}{\partial b_k} = \sum_n dy_{nk},
 
-    i.e. ``dx = dy @ w``, ``dw = dy.T @ x``, ``db = dy.sum(0)``. With the seed's numbers,
-    ``dx`` is the sum :math:`0.25 \cdot 0.61 + (-0.15) \cdot 0.02` that starts each delta.
+    i.e. ``dx = dy @ w``, ``dw = dy.T @ x``, ``db = dy.sum(0)``. With the seed's numbers the
+    four entries of ``dx`` are the sums that start the question's four deltas, the first being
+    :math:`0.25 \cdot 0.61 + (-0.15) \cdot 0.02` of :math:`\delta_{11}`.
 
     Examples
     --------

@@ -242,6 +242,8 @@ def check_gradient_projection(
 
     Raises
     ------
+    TypeError
+        If `x` is not a float ndarray (it is perturbed in place).
     ValueError
         If `grad` and `x` have different shapes.
     AssertionError
@@ -255,8 +257,8 @@ def check_gradient_projection(
         \frac{f(x + h v) - f(x - h v)}{2h} \approx \langle \nabla f(x), v \rangle ,
 
     so a full-size tensor costs :math:`2n` evaluations instead of two per entry. A wrong
-    gradient passes only if its error is orthogonal to every :math:`v_k`, which for random
-    Gaussian directions has probability zero.
+    gradient passes only if its error is (nearly) orthogonal to every :math:`v_k`, which
+    for random Gaussian directions is very unlikely unless the error is tiny.
 
     Examples
     --------

@@ -62,7 +62,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> np.ndarray:
             w_{o,c,p,q}\; x^\text{pad}_{n,\,c,\; i s_h + p d_h,\; j s_w + q d_w}
 
     with :math:`x^\text{pad}` the input surrounded by :math:`p_h` rows and :math:`p_w`
-    columns of zeros.
+    columns of zeros (the padding; plain :math:`p, q` are the kernel offsets).
 
     Examples
     --------
@@ -124,8 +124,8 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
     -----
     Every term :math:`w_{o,c,p,q}\, x^\text{pad}_{n,c,u,v}` of the forward sum, with
     :math:`u = i s_h + p d_h` and :math:`v = j s_w + q d_w`, lands in :math:`y_{n,o,i,j}`.
-    By the chain rule it hands :math:`\delta_{n,o,i,j}` times its *other* factor to each
-    factor:
+    By the chain rule it hands :math:`\delta_{n,o,i,j}` (the entry of ``dy``) times its
+    *other* factor to each factor:
 
     .. math::
         \frac{\partial L}{\partial w_{o,c,p,q}} \mathrel{+}= \delta_{n,o,i,j}\,

@@ -247,8 +247,9 @@ def softmax_cross_entropy_backward(logits, labels) -> np.ndarray:
 
     Notes
     -----
-    For one row, :math:`\partial(-\log p_\ell)/\partial z_k = p_k - [k = \ell]`; the mean over
-    the batch divides by :math:`N`:
+    For one row, :math:`-\log p_\ell = -z_\ell + \log \sum_j e^{z_j}`, so
+    :math:`\partial(-\log p_\ell)/\partial z_k = p_k - [k = \ell]` (the softmax minus the
+    one-hot label); the mean over the batch divides by :math:`N`:
 
     .. math:: \frac{\partial L}{\partial z_{nk}} = \frac{p_{nk} - [k = \ell_n]}{N}.
 

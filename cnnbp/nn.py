@@ -6,6 +6,10 @@ arrays with matching keys and shapes). ``forward(x)`` caches what the backward p
 into ``grads`` (as PyTorch does, so shared use accumulates) and returns ``dx``. Call
 ``zero_grad()`` before each backward pass.
 
+Examples
+--------
+A small CNN trained for a few steps on random data:
+
 >>> import numpy as np
 >>> from cnnbp import nn
 >>> rng = np.random.default_rng(0)
@@ -348,7 +352,8 @@ class Linear(Module):
     bias : bool, optional
         Whether to learn a bias of shape (out_features,) (initialised to 0).
     init : {"he", "glorot"}, optional
-        As :class:`Conv2d` with :math:`\text{fan}_\text{in}` = `in_features`.
+        As :class:`Conv2d` with :math:`\text{fan}_\text{in}` = `in_features` and
+        :math:`\text{fan}_\text{out}` = `out_features`.
     rng : int or numpy.random.Generator, optional
         Seed or generator for the initial weights (default: seed 0).
     dtype : float32 or float64, optional

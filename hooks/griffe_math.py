@@ -106,12 +106,42 @@ def split_grouped_parameters(text: str) -> str:
     return "\n".join(out)
 
 
+_SEE_ALSO_ENTRY = re.compile(r"^(?P<names>[\w.]+(?:, [\w.]+)*)(?: : (?P<desc>.*))?$")
+
+
+def see_also_to_list(text: str) -> str:
+    """Turn numpydoc's "See Also" entries (``name : text``) into a Markdown list.
+
+    griffe keeps the section's lines as plain text, which Markdown joins into one run-on
+    paragraph; a list keeps one entry per line.
+    """
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        out.append(lines[i])
+        if lines[i].strip() == "See Also" and i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}:
+            out.append(lines[i + 1])
+            i += 2
+            while i < len(lines) and lines[i].strip():
+                m = _SEE_ALSO_ENTRY.match(lines[i].strip())
+                if m:
+                    names = ", ".join(f"`{n}`" for n in m.group("names").split(", "))
+                    out.append(f"- {names}" + (f": {m.group('desc')}" if m.group("desc") else ""))
+                else:  # a continuation line of the previous entry
+                    out.append("  " + lines[i].strip())
+                i += 1
+            continue
+        i += 1
+    return "\n".join(out)
+
+
 class RstMath(griffe.Extension):
     """Rewrite every docstring griffe loads: reST math to Markdown, grouped parameters split."""
 
     def on_object(self, *, obj: griffe.Object, **kwargs) -> None:
         if obj.docstring is not None:
-            text = split_grouped_parameters(obj.docstring.value)
+            text = see_also_to_list(split_grouped_parameters(obj.docstring.value))
             obj.docstring.value = rst_math_to_markdown(text)
 
     def on_package(self, *, pkg: griffe.Module, **kwargs) -> None:

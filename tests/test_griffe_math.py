@@ -46,3 +46,9 @@ def test_real_signature_defaults_survive():
     fn = conv["conv2d_output_shape"]
     params = {p.name: p.value for s in fn.docstring.parsed if s.kind.value == "parameters" for p in s.value}
     assert params["stride"] == "1" and params["padding"] == "0" and params["dilation"] == "1"
+
+
+def test_see_also_becomes_a_list():
+    text = "Sum.\n\nSee Also\n--------\nconv2d_backward : the gradients.\na, b : two more.\n\nNotes\n-----\nx"
+    out = griffe_math.see_also_to_list(text)
+    assert "- `conv2d_backward`: the gradients.\n- `a`, `b`: two more.\n\nNotes" in out

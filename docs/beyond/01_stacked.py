@@ -8,9 +8,10 @@
 #
 # Its kernel gradient has the same form as the one the answer derives; what it needs is its
 # own delta, the gradient of the loss with respect to *its* output. This page derives that
-# delta from the index form of the convolution. It turns out to be the **full convolution of
-# the upper layer's delta with the upper kernel rotated by 180°**, times the derivative of the
-# activation in between. Then it runs the numbers on the question's network with one invented
+# delta from the index form of the convolution. It turns out to be a **full convolution of
+# the upper layer's delta with the upper kernel**, which `conv2d` computes as a
+# cross-correlation of the zero-padded delta with the kernel **rotated by 180°**, times the
+# derivative of the activation in between. Then it runs the numbers on the question's network with one invented
 # layer added below it, and checks every gradient against finite differences.
 
 # %%
@@ -107,13 +108,14 @@ from cnnbp.viz import show_dx_sources, show_matrices
 # \qquad\text{for the logistic sigmoid } f'(x^1_{p,q}) = o^1_{p,q}\,(1 - o^1_{p,q}).
 # $$
 #
-# In one line, for any depth: $\delta^{l-1} = \big(\operatorname{full}(\delta^l,
-# \operatorname{rot180}(w^l))\big) \odot f'(x^{l-1})$; if a pooling layer sits in between,
-# route through it first (as the question does for max-pooling).
+# In one line, for any depth: $\delta^{l-1} = \big(\operatorname{pad}_{k-1}(\delta^l) \star
+# \operatorname{rot180}(w^l)\big) \odot f'(x^{l-1})$, with $\star$ the cross-correlation of the
+# forward pass and $\operatorname{pad}_{k-1}$ the ring of $k-1$ zeros; if a pooling layer sits
+# in between, route through it first (as the question does for max-pooling).
 #
 # ## The question's numbers
 #
-# The answer's delta map $\delta^2$ is given in its text (rounded to four decimals); the
+# The answer's delta map $\delta^2$ is given in its code (cut to four decimals); the
 # kernel is in a figure the text lost, and cnnbp reconstructs it from the numbers that survive
 # (only $w^2_{0,0} = -0.13$ is given; see [`cnnbp.seed`](../../reference/seed/)). Three ways
 # to get $\partial E/\partial o^1$, all from cnnbp: the input gradient of `conv2d_backward`, the
@@ -172,6 +174,8 @@ display(Markdown(
     "\\end{align}$$"
 ))
 assert np.isclose(value, do1_backward[0, 0, p, q])
+assert sum(d != 0 for _, _, d, _ in terms) == 2   # "only two meet a non-zero delta"
+assert np.count_nonzero(delta2) == 4
 
 # %% [markdown]
 # ## Through the activation

@@ -46,16 +46,19 @@ from cnnbp.viz import show_channel_wiring, show_matrix
 # question.) With $C_\text{in} = C_\text{out} = N = 1$ this is the seed's
 # $x_{i,j} = \sum_m \sum_n w_{m,n}\, o_{i+m,j+n} + b$.
 # The figure shows the wiring for $C_\text{in} = 2$, $C_\text{out} = 3$: six kernels, each
-# joining one input channel to one output channel.
+# joining one input channel to one output channel (grey lines: every input reaches every
+# output). The red paths preview the backward pass: on the left, everything input channel 1
+# feeds, which is what its gradient collects from; on the right, the one kernel between input
+# channel 1 and output channel 2.
 
 # %%
 c_in, c_out = 2, 3
-fig, axes = plt.subplots(1, 3, figsize=(11, 4))
-show_channel_wiring(c_in, c_out, ax=axes[0], title="forward: every input reaches every output")
-show_channel_wiring(c_in, c_out, ax=axes[1], highlight_in=1,
+assert c_in * c_out == 6   # six kernels
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
+show_channel_wiring(c_in, c_out, ax=axes[0], highlight_in=1,
                     title="dx[:, 1] collects from all outputs")
-show_channel_wiring(c_in, c_out, ax=axes[2], highlight_in=1, highlight_out=2,
-                    title="dw[2, 1] needs only x[:, 1] and δ[:, 2]")
+show_channel_wiring(c_in, c_out, ax=axes[1], highlight_in=1, highlight_out=2,
+                    title="dw[2, 1] needs only x[:, 1], δ[:, 2]")
 fig.tight_layout()
 plt.show()
 
@@ -106,6 +109,7 @@ plt.show()
 # %%
 rng = np.random.default_rng(5)
 N, H, W, kh, kw = 2, 4, 5, 2, 3
+assert (N, c_in, c_out, H, W, kh, kw) == (2, 2, 3, 4, 5, 2, 3)   # the sizes named above
 x = rng.uniform(-1, 1, (N, c_in, H, W)).round(1) + 0.0  # + 0.0 turns -0.0 into 0.0
 w = rng.uniform(-1, 1, (c_out, c_in, kh, kw)).round(1) + 0.0
 b = np.array([0.1, -0.2, 0.3])
@@ -171,7 +175,8 @@ print("conv2d(x with N and C swapped, δ with N and C swapped) == dW:", np.allcl
 # ## dx gathers from every output channel
 #
 # For $dx$ the roles go the other way: each input channel $c$ receives, from every output
-# channel $o$, the full convolution of $\delta_{\nu,o}$ with the rotated kernel $w_{o,c}$.
+# channel $o$, the full convolution of $\delta_{\nu,o}$ with $w_{o,c}$ (computed as the
+# cross-correlation of the zero-padded delta with $w_{o,c}$ rotated by 180°).
 # Doing it one output channel at a time with `delta_full_conv` (single channels in, single
 # channel out) and adding the three results gives cnnbp's `dx` (asserted below the figure):
 
@@ -238,4 +243,5 @@ display(Markdown(
 #   channels appears in it.
 # - The bias is one per output channel, so its gradient is the sum of that channel's deltas.
 # - In code, dW is one more convolution (with the batch and channel axes swapped) and dx is a
-#   full convolution with the rotated kernels, summed over output channels.
+#   full convolution of δ with the kernels (a cross-correlation with the 180°-rotated
+#   kernels), summed over output channels.

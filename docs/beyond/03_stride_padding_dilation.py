@@ -57,7 +57,7 @@ panels = [
     dict(in_shape=(7, 7), kernel_size=3, dilation=2, outputs=[(0, 0), (2, 1)],
          title="dilation 2: taps 2 cells apart"),
 ]
-fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.9))
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
 for ax, kw in zip(axes, panels, strict=True):
     show_conv_windows(ax=ax, **kw)
 fig.tight_layout()
@@ -249,6 +249,7 @@ rng = np.random.default_rng(3)
 demo = dict(stride=2, padding=1, dilation=2)
 x_demo = rng.standard_normal((1, 1, 5, 5))
 w_demo = np.array([[[[1.0, 2.0], [-1.0, 3.0]]]])
+assert x_demo.shape[2:] == (5, 5) and w_demo.shape[2:] == (2, 2)   # the sizes named above
 # Non-zero integer deltas, so every stamp of the kernel is visible.
 delta_demo = rng.choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], conv2d(x_demo, w_demo, **demo).shape)
 dx_pad, dx_demo = dx_by_recipe(delta_demo, w_demo, x_demo.shape, **demo)
@@ -387,7 +388,7 @@ for k_ax, (shape, k, s) in enumerate((((6, 6), 3, 2), ((5, 5), 2, 3))):
     unread_masks.append(~read)
     show_conv_windows(shape, k, stride=s, outputs=[], show_unread=True, ax=axes[2 * k_ax],
                       title=f"${shape[0]}\\times{shape[1]}$, k={k}, stride {s}: unread cells")
-    show_matrix(dx[0, 0], axes[2 * k_ax + 1], mark=~read, fmt="{:.2f}", fontsize=6,
+    show_matrix(dx[0, 0], axes[2 * k_ax + 1], mark=~read, fmt="{:.2f}", fontsize=9,
                 title="dx (unread cells outlined)")
 fig.tight_layout()
 plt.show()
@@ -399,9 +400,10 @@ assert [np.flatnonzero(m.all(axis=0)).tolist() for m in unread_masks] == [[5], [
 # %% [markdown]
 # This is also why a transposed convolution (the map that takes δ back to the input's shape)
 # needs to be told the input size when the stride is above 1: a $6 \times 6$ and a $5 \times 5$
-# input give the same $2 \times 2$ output (with the $3 \times 3$ kernel and stride 2), and only the size says whether a zero row belongs
-# at the end. `cnnbp.delta_full_conv` takes `x_shape` and `cnnbp.conv_transpose2d` an
-# `output_size` for that reason ([the matrix view](../04_matrix_view/) has more).
+# input give the same $2 \times 2$ output (with the $3 \times 3$ kernel and stride 2), and
+# only the size says whether a zero row belongs at the end. `cnnbp.delta_full_conv` takes
+# `x_shape` and `cnnbp.conv_transpose2d` an `output_size` for that reason
+# ([the matrix view](../04_matrix_view/) has more).
 
 # %%
 assert conv2d_output_shape(6, 3, stride=2) == conv2d_output_shape(5, 3, stride=2) == (2, 2)
@@ -417,5 +419,5 @@ assert conv2d_output_shape(6, 3, stride=2) == conv2d_output_shape(5, 3, stride=2
 #   strided, dilated index as the forward pass, which makes it a convolution of the input with δ
 #   in which stride and dilation trade places.
 # - $\partial E/\partial x$ is the full convolution of δ *dilated by the stride* with the kernel
-#   *dilated by the dilation* and rotated 180°, then zero-filled to the padded size and
-#   cropped by the padding.
+#   *dilated by the dilation* (a cross-correlation of the zero-padded, dilated δ with that
+#   kernel rotated 180°), then zero-filled to the padded size and cropped by the padding.

@@ -56,7 +56,7 @@ assert cols.shape == (4, 16)
 assert col2im(im2col(np.ones_like(x), 2), x.shape, 2).max() == 4
 fig, ax = plt.subplots(figsize=(11, 2.2))
 show_matrix(cols, ax, title=r"im2col of the $5\times 5$ input: column $4i+j$ is window $(i, j)$",
-            fontsize=7)
+            fontsize=8)
 ax.set_yticks(range(4), ["x[i, j]", "x[i, j+1]", "x[i+1, j]", "x[i+1, j+1]"])
 plt.show()
 
@@ -181,6 +181,7 @@ assert C.size == 400
 
 # %%
 C2 = conv2d_matrix(w, (5, 5), stride=2)        # (4, 25)
+assert C2.shape == (4, 25) and C.shape[0] == 4 * C2.shape[0]   # a quarter of the rows are left
 d2 = np.array([[[[1.0, -2.0], [0.5, 3.0]]]])
 t_default = conv_transpose2d(d2, w, stride=2)
 t_sized = conv_transpose2d(d2, w, stride=2, output_size=(5, 5))
@@ -188,12 +189,14 @@ assert np.allclose(t_sized.reshape(-1), C2.T @ d2.reshape(-1))
 assert np.allclose(t_sized, conv2d_backward(d2, x, w, stride=2)[0])
 assert t_default.shape[2:] == (4, 4) and np.allclose(t_default[0, 0], t_sized[0, 0, :4, :4])
 
-fig, axes = plt.subplots(1, 3, figsize=(11, 2.6), gridspec_kw={"width_ratios": [25, 5, 5]})
-axes[0].imshow(C2, cmap="RdBu_r", vmin=-lim, vmax=lim)
-axes[0].set_title(r"$C$ with stride 2: $4\times 25$ (columns 4, 9, 14, 19-24 are zero)", fontsize=9)
-axes[0].set_yticks(range(4))
-show_matrix(t_sized[0, 0], axes[1], title="conv_transpose2d, output_size (5, 5)", fontsize=7)
-show_matrix(t_default[0, 0], axes[2], title="default size: (4, 4)", fontsize=7)
+fig, axes = plt.subplot_mosaic([["C", "C"], ["sized", "default"]], figsize=(6.6, 5.2),
+                                gridspec_kw={"height_ratios": [1.3, 4]})
+axes["C"].imshow(C2, cmap="RdBu_r", vmin=-lim, vmax=lim)
+axes["C"].set_title(r"$C$ with stride 2: $4\times 25$ (columns 4, 9, 14, 19-24 are zero)", fontsize=10)
+axes["C"].set_yticks(range(4))
+axes["C"].set_xticks(range(0, 25, 2))
+show_matrix(t_sized[0, 0], axes["sized"], title="conv_transpose2d, output_size (5, 5)")
+show_matrix(t_default[0, 0], axes["default"], title="default size: (4, 4)")
 fig.tight_layout()
 plt.show()
 zero_cols = np.flatnonzero(~C2.any(axis=0))
@@ -208,8 +211,8 @@ assert zero_cols.tolist() == [4, 9, 14, 19, 20, 21, 22, 23, 24]
 #
 # 1. **loops** — [`cnnbp.loops`](../../reference/loops/): the sums of the derivation as nested
 #    `for` loops, one `+=` per term;
-# 2. **full convolution** — `cnnbp.delta_full_conv`: δ (dilated by the stride) fully
-#    convolved with the 180°-rotated kernel, for dx;
+# 2. **full convolution** — `cnnbp.delta_full_conv`: δ (dilated by the stride), zero-padded
+#    and cross-correlated with the 180°-rotated kernel, for dx;
 # 3. **im2col GEMM** — `dW` as $\delta\, X_\text{col}^\top$ and `dx` as
 #    $\operatorname{col2im}(W^\top\delta)$, with `cnnbp.im2col` / `cnnbp.col2im`;
 # 4. **einsum over sliding windows** — a teaching version written here with numpy's
@@ -275,6 +278,7 @@ general = dict(stride=2, padding=1, dilation=(1, 2))
 xb = rng.standard_normal((2, 2, 6, 7))
 wb = rng.standard_normal((3, 2, 3, 2))
 db_ = rng.standard_normal(conv2d(xb, wb, **general).shape)
+assert xb.shape == (2, 2, 6, 7) and wb.shape == (3, 2, 3, 2)   # N, C_in, C_out and sizes as named
 cases = {"the question's layer": all_views(x, w, delta),
          "N=2, C 2→3, stride 2, pad 1, dil (1,2)": all_views(xb, wb, db_, **general)}
 
@@ -329,6 +333,6 @@ print(f"relative error vs central differences: dx {err_x:.1e}, dW {err_w:.1e}")
 #   row, shifted), and the input gradient is $C^\top\delta$.
 # - A **transposed convolution** multiplies by $C^\top$ without building $C$; it is the
 #   input-gradient of a convolution, and needs the input size when the stride is above 1.
-# - Loops, the rotated full convolution, im2col, sliding-window einsum, $C^\top$ and
-#   `conv_transpose2d` are the same linear map written six ways; they agree to rounding, and
-#   the fast path agrees with finite differences.
+# - Loops, the rotated full convolution, im2col, sliding-window einsum, $C^\top$ (with or
+#   without the matrix) and cnnbp's fast path are six views of the same linear maps; they agree
+#   to rounding, and the fast path agrees with finite differences.

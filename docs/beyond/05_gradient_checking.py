@@ -70,7 +70,7 @@ errors = {
 }
 for name, err in errors.items():
     print(f"{name}: relative error {err:.1e}")
-assert max(errors.values()) < 1e-8
+assert 1e-12 < min(errors.values()) and max(errors.values()) < 1e-8   # "around 1e-10" below
 
 # %% [markdown]
 # The lambda ignores its argument: `check_gradient` nudges `x` (or `w`, or `b`) in place and
@@ -164,8 +164,8 @@ ax.grid(True, which="major", alpha=0.3)
 plt.show()
 
 # %%
-rows = ["| difference | dtype | best step h (measured) | its error | predicted best step, ε^(1/3) or ε^(1/2) |",
-        "|---|---|---|---|---|"]
+rows = ["| difference, dtype | best $h$ | its error | predicted $h$ |",
+        "|---|---|---|---|"]
 best = {}
 for dtype, hs in steps.items():
     eps_mach = np.finfo(dtype).eps
@@ -173,7 +173,7 @@ for dtype, hs in steps.items():
         errs = np.array(sweep[dtype][kind])
         k = int(np.argmin(errs))
         best[dtype, kind] = (hs[k], errs[k])
-        rows.append(f"| {kind} | {np.dtype(dtype).name} | {hs[k]:.0e} | {errs[k]:.1e} | "
+        rows.append(f"| {kind}, {np.dtype(dtype).name} | {hs[k]:.0e} | {errs[k]:.1e} | "
                     f"{eps_mach**power:.0e} |")
 display(Markdown("\n".join(rows)))
 
@@ -193,12 +193,13 @@ assert sweep[np.float64]["central"][i64] < 100 * best[np.float64, "central"][1]
 assert sweep[np.float32]["central"][i32] > 100 * best[np.float32, "central"][1]
 
 # %% [markdown]
-# Read the figure from the right. At large $h$ the curves run parallel to the gray guides: the forward
-# difference loses one decade of accuracy per decade of $h$ (slope 1), the central one two
-# (slope 2). Moving left, each curve hits its floor and turns up again: round-off, now divided
-# by a small $h$, takes over. The bottoms of the V sit where the machine epsilon predicts
-# (table above), and the central difference's floor is both lower and reached at a larger,
-# safer step. In float64 the default `eps=1e-6` of `numerical_gradient` sits near the bottom of
+# Read the figure from the right. At large $h$ the curves run parallel to the gray guides:
+# the forward difference loses one decade of accuracy per decade of $h$ (slope 1), the central
+# one two (slope 2). Moving left, each curve hits its floor and turns up again: round-off, now
+# divided by a small $h$, takes over. The bottoms of the V sit where the machine epsilon
+# predicts (table above: "best $h$" is measured, "predicted $h$" is $\varepsilon^{1/3}$ for
+# central and $\varepsilon^{1/2}$ for forward differences), and the central difference's floor
+# is both lower and reached at a larger, safer step. In float64 the default `eps=1e-6` of `numerical_gradient` sits near the bottom of
 # the central V; in float32 the same step would be far up the round-off branch, which is why
 # float32 checks use a step around $10^{-2}$.
 #
@@ -239,7 +240,8 @@ num_dz = numerical_gradient(lambda _: np.sum(sigmoid(z) * dsz), z)
 elementwise = np.abs(dz - num_dz) / np.maximum(np.abs(dz), np.abs(num_dz))
 normwise = relative_error(dz, num_dz)
 print(f"true |dz| of the saturated units: {np.abs(dz[0, :2])}")
-print(f"largest element-wise relative error: {elementwise.max():.2g}  (at {np.unravel_index(elementwise.argmax(), z.shape)})")
+worst_at = tuple(int(i) for i in np.unravel_index(elementwise.argmax(), z.shape))
+print(f"largest element-wise relative error: {elementwise.max():.2g}  (at {worst_at})")
 print(f"norm-wise relative error:            {normwise:.1e}")
 print(f"their numerical estimates: {num_dz[0, :2]}")
 assert elementwise.max() > 1e-2 and normwise < 1e-8
@@ -365,8 +367,11 @@ xt = np.array([[[[0.9, 0.3, 0.5, 0.2],
 dyt = np.array([[[[1.0, 2.0], [-1.0, 3.0]]]])
 dx_rule = max_pool2d_backward(dyt, xt)
 dx_num = numerical_gradient(lambda _: np.sum(max_pool2d(xt) * dyt), xt)
+tie_counts = (xt[0, 0].reshape(2, 2, 2, 2) == max_pool2d(xt)[0, 0][:, None, :, None]).sum(axis=(1, 3))
+n_tied = int(np.sum(tie_counts > 1))
+assert tie_counts.max() == 3   # the bottom-right window has three tied entries
 fig, _ = show_matrices([xt[0, 0], dx_rule[0, 0], dx_num[0, 0]],
-                       ["input (ties in 3 windows)", "cnnbp: first maximum", "central difference"],
+                       [f"input (ties in {n_tied} windows)", "cnnbp: first maximum", "central difference"],
                        marks=[None, dx_rule[0, 0] != 0, dx_num[0, 0] != 0])
 plt.show()
 try:
@@ -455,6 +460,9 @@ except AssertionError as e:
     caught = True
     print("AssertionError:", str(e)[:160], "...")
 assert caught
+err_one = relative_error(bad, big["dx"])
+print(f"norm-wise relative error of the corrupted dx against the correct one: {err_one:.1e}")
+assert err_one < 1e-4   # a real bug, yet far below 1e-4 (see the tolerances section)
 
 # %% [markdown]
 # ## How cnnbp's own tests use it
@@ -491,8 +499,8 @@ assert caught
 #   drowns in round-off; the best step is near $\varepsilon^{1/3}$ (about $10^{-5}$ in float64,
 #   $10^{-2}$ in float32).
 # - Compare with the **norm-wise** relative error; element-wise ratios blow up on tiny entries.
-# - In float64 a correct gradient gives about $10^{-10}$ and a bug orders of magnitude more:
-#   check in float64. Float32 only supports loose tolerances.
+# - In float64 a correct gradient gives around $10^{-10}$ (first cell of this page) and a bug
+#   orders of magnitude more: check in float64. Float32 only supports loose tolerances.
 # - At **kinks** (ReLU at 0, tied maxima) the numerical gradient is a blend of both sides; keep
 #   test inputs away from them unless the kink is the point.
 # - For large tensors, **random projections** cost $2n$ evaluations instead of two per entry and

@@ -102,14 +102,17 @@ assert passed[1, "dw"] and passed[1, "dx"] and not passed[2, "dw"] and not passe
 
 # %% [markdown]
 # What a learner sees when looking at the result instead of the number: at stride 2 the
-# buggy `dx` piles everything into the top-left corner of the input and leaves the rest at
-# zero, as if the windows never moved more than one pixel.
+# buggy `dx` piles everything into the top-left $5 \times 5$ block of the $7 \times 7$ input
+# and leaves the last two rows and columns at zero, as if the windows moved one pixel at a
+# time.
 
 # %%
 good_dx1 = conv2d_backward(dy1, x1, w1, stride=2)[0]
 fig, _ = show_matrices([good_dx1[0, 0], bad_dx1[0, 0]], ["cnnbp dx (stride 2)", "buggy dx (stride 2)"],
                        fmt="{:.1f}", marks=[None, bad_dx1[0, 0] == 0])
 plt.show()
+assert x1.shape[2:] == (7, 7) and np.all(bad_dx1[:, :, 5:, :] == 0) and np.all(bad_dx1[:, :, :, 5:] == 0)
+assert np.all(bad_dx1[:, :, :5, :5] != 0)
 
 # %% [markdown]
 # ## 2. Assigning instead of adding in the max-pool backward
@@ -156,8 +159,9 @@ assert passed[2] and not passed[3] and lost.any()
 # %% [markdown]
 # ## 3. No flip: the delta convolved with the kernel as it is
 #
-# The delta for the layer below is the *full* convolution of $\delta$ with the kernel rotated
-# by 180° (derived in [stacked convolutions](../01_stacked/)). Forgetting the rotation is a
+# The delta for the layer below is the cross-correlation of the zero-padded $\delta$ with the
+# kernel rotated by 180°, i.e. a *full* convolution of $\delta$ with the kernel (derived in
+# [stacked convolutions](../01_stacked/)). Forgetting the rotation is a
 # common slip, and the classic hand test does not notice: smoothing kernels such as a
 # box or a binomial blur are symmetric under a 180° rotation, and so is any $1\times1$ kernel.
 

@@ -21,7 +21,7 @@
 # 4. a fully connected layer with two neurons, $H_1$ and $H_2$, fed by the four sigmoid outputs;
 # 5. an output layer, which the question never describes. It does not need to: it hands the
 #    backward pass two numbers, $\delta_{H_1}$ and $\delta_{H_2}$, and that is where the question
-#    (and page 2) starts.
+#    (and [page 2](../02_fc_sigmoid/)) starts.
 #
 # Everything the question states is stored in `cnnbp.seed`, labelled GIVEN, and everything this
 # project had to infer is labelled INFERRED.
@@ -34,7 +34,7 @@ from IPython.display import Markdown, display
 
 import cnnbp
 from cnnbp import seed
-from cnnbp.viz import show_matrices, show_pipeline
+from cnnbp.viz import show_matrices, show_matrix, show_pipeline
 
 o = np.array(seed.INPUT)  # (5, 5): the input, called o in the answer
 print("input o =\n", o)
@@ -106,6 +106,10 @@ print("residuals in x units (x00, then windows 11, 12, 21, 22):", fit.residuals.
 print("residuals in printed units (x00, then s11, s12, s21, s22):", fit.printed_residuals.round(4))
 assert fit.kernel[0, 0] == seed.W00
 assert np.array_equal(fit.kernel, seed.KERNEL)
+assert len(fit.residuals) == len(fit.printed_residuals) == 5  # five equations
+# The two examples in the text: windows 11 and 12.
+assert seed.SIGMOID_OUTPUTS[0, 0] == 0.58 and seed.ARGMAX_POSITIONS[0] == (1, 1)
+assert seed.SIGMOID_OUTPUTS[0, 1] == 0.57 and seed.ARGMAX_POSITIONS[1] == (0, 2)
 
 # %% [markdown]
 # The residuals in printed units are what matters: a value that is off by less than $0.005$
@@ -113,11 +117,6 @@ assert np.array_equal(fit.kernel, seed.KERNEL)
 # alternatives (with a bias, unweighted), all computed by the same function.
 
 # %%
-rows = [
-    "| fit | kernel $w_{01}, w_{10}, w_{11}$ | bias | residual norm ($x$ units) "
-    "| largest printed-unit error | all five numbers reproduced? |",
-    "|---|---|---|---|---|---|",
-]
 variants = {}
 for label, kwargs in [
     ("weighted, no bias (used)", {}),
@@ -125,13 +124,19 @@ for label, kwargs in [
     ("unweighted, no bias", {"weighted": False}),
 ]:
     f = seed.reconstruct_kernel(**kwargs)
-    worst = np.abs(f.printed_residuals).max()
-    variants[label] = (f, worst)
-    w = f.kernel
-    rows.append(
-        f"| {label} | {w[0, 1]:.4f}, {w[1, 0]:.4f}, {w[1, 1]:.4f} | {f.bias:.4f} "
-        f"| {f.residual:.4f} | {worst:.4f} | {'yes' if worst < 0.005 else 'no'} |"
-    )
+    variants[label] = (f, np.abs(f.printed_residuals).max())
+# One column per fit, one row per quantity: narrow enough for the page.
+fits = list(variants.values())
+rows = [
+    "| | " + " | ".join(variants) + " |",
+    "|---|" + "---|" * len(variants),
+    "| $w_{01}, w_{10}, w_{11}$ | "
+    + " | ".join(f"{f.kernel[0, 1]:.4f}, {f.kernel[1, 0]:.4f}, {f.kernel[1, 1]:.4f}" for f, _ in fits) + " |",
+    "| bias $b$ | " + " | ".join(f"{f.bias:.4f}" for f, _ in fits) + " |",
+    "| residual norm ($x$ units) | " + " | ".join(f"{f.residual:.4f}" for f, _ in fits) + " |",
+    "| largest error (printed units) | " + " | ".join(f"{worst:.4f}" for _, worst in fits) + " |",
+    "| all five numbers reproduced? | " + " | ".join("yes" if worst < 0.005 else "no" for _, worst in fits) + " |",
+]
 display(Markdown("\n".join(rows)))
 assert variants["weighted, no bias (used)"][1] < 0.005
 assert variants["weighted, with bias"][1] < 0.005  # a different kernel that also fits
@@ -149,9 +154,10 @@ assert 4.0 < sensitivity.min() and sensitivity.max() < 4.5  # "about four times 
 # not ask for one, so the reconstruction uses none.
 #
 # Keep in mind that this kernel is an *estimate*: other kernels reproduce the printed numbers as
-# well (the fit with a bias in the table is one). The pages that check the question's arithmetic use the question's own numbers
-# (its rounded sigmoid outputs, the answer's map `d`); the reconstructed kernel is needed only to
-# run the network forward, for the figures and for the pages that train it.
+# well (the fit with a bias in the table is one). The pages that check the question's
+# arithmetic use the question's own numbers (its rounded sigmoid outputs, the answer's map `d`);
+# the reconstructed kernel is needed only to run the network forward, for the figures and for
+# the pages that train it.
 #
 # ## The forward pass
 #
@@ -220,11 +226,17 @@ patch[:2, :2] = True
 first = np.zeros((4, 4), dtype=bool)
 first[0, 0] = True
 terms = w * o[:2, :2]
-fig, _ = show_matrices(
+# A grid sized to the page's width, so that the cell labels stay readable.
+fig, axes = plt.subplots(1, 4, figsize=(8.6, 2.9), gridspec_kw={"width_ratios": [5, 2, 2, 4]})
+for ax, a, title, mark in zip(
+    axes,
     [o, w, terms, x[0, 0]],
     ["input $o$ (patch outlined)", "kernel $w$", "$w_{mn}\\, o_{mn}$", f"$x$: sum = {x00:.3f}"],
-    fmt="{:.3f}", marks=[patch, None, None, first], size=0.7,
-)
+    [patch, None, None, first],
+    strict=True,
+):
+    show_matrix(a, ax, title=title, fmt="{:.3f}", mark=mark)
+fig.tight_layout()
 plt.show()
 print(" + ".join(f"({wi:.4f})({oi:.2f})" for wi, oi in zip(w.ravel(), o[:2, :2].ravel(), strict=True)),
       f"= {terms.sum():.4f}")
@@ -232,7 +244,8 @@ print(" + ".join(f"({wi:.4f})({oi:.2f})" for wi, oi in zip(w.ravel(), o[:2, :2].
 # %% [markdown]
 # ### The whole pipeline
 #
-# Every intermediate map, in order. The outlined cells of the convolution output are the window
+# Every intermediate map, in order, in two rows: the second starts from the pooled map that
+# ends the first. The outlined cells of the convolution output are the window
 # maxima that the max-pool keeps; the sigmoid outputs are then flattened in row-major order
 # $(s_{11}, s_{12}, s_{21}, s_{22})$ and fed to the two FC neurons. The values of $H_1$ and
 # $H_2$ shown assume no FC bias: the question gives none, and the backward pass does not need one.
@@ -241,12 +254,20 @@ print(" + ".join(f"({wi:.4f})({oi:.2f})" for wi, oi in zip(w.ravel(), o[:2, :2].
 maxima = np.zeros((4, 4), dtype=bool)
 for i, j in seed.ARGMAX_POSITIONS:
     maxima[i, j] = True
+# Two rows, so that the labels stay readable at the page's width.
 fig, axes = show_pipeline(
-    [o, x[0, 0], pooled[0, 0], s[0, 0], s.reshape(4, 1), h.reshape(2, 1)],
-    ["input $o$", "conv output $x$", "pooled $p$", "$s = \\sigma(p)$", "flattened", "$H_1, H_2$"],
-    ["conv $2\\times2$\nstride 1", "max-pool\n$2\\times2$\nstride 2", "sigmoid", "flatten", "FC\n2 neurons"],
-    marks=[None, maxima, None, None, None, None],
-    size=0.62,
+    [o, x[0, 0], pooled[0, 0]],
+    ["input $o$", "conv output $x$", "pooled $p$"],
+    ["conv $2\\times2$\nstride 1", "max-pool\n$2\\times2$\nstride 2"],
+    marks=[None, maxima, None],
+    size=0.55,
+)
+plt.show()
+fig, axes = show_pipeline(
+    [pooled[0, 0], s[0, 0], s.reshape(4, 1), h.reshape(2, 1)],
+    ["pooled $p$", "$s = \\sigma(p)$", "flattened", "$H_1, H_2$"],
+    ["sigmoid", "flatten", "FC\n2 neurons"],
+    size=0.55,
 )
 plt.show()
 
@@ -278,4 +299,4 @@ assert np.array_equal(pooled[0, 0], x[0, 0][tuple(np.array(seed.ARGMAX_POSITIONS
 # - In cnnbp a single image is NCHW `(1, 1, 5, 5)` and the kernel `(1, 1, 2, 2)`; convolution is
 #   cross-correlation ($x_{ij} = \sum_{m,n} w_{mn}\, o_{i+m,\,j+n} + b$), as in PyTorch.
 # - The max-pool keeps one cell per window; which cell it kept is exactly what its backward pass
-#   needs to remember (page 3).
+#   needs to remember ([page 3](../03_maxpool/)).

@@ -2,7 +2,7 @@
 # # Back through the FC layer and the sigmoid
 #
 # The question (Data Science Stack Exchange, "back propagation in CNN", koryakinp, 2018) starts
-# its backward pass two layers below the output: it takes as given the error signals of the two
+# its backward pass below the output layer: it takes as given the error signals of the two
 # fully connected neurons, $\delta_{H_1} = 0.25$ and $\delta_{H_2} = -0.15$, and computes four
 # deltas $\delta_{11}, \delta_{12}, \delta_{21}, \delta_{22}$, one per pooled value. This page
 # rebuilds those four numbers with cnnbp, names every factor in them, and then looks at a detail
@@ -17,7 +17,7 @@ from IPython.display import Markdown, display
 
 import cnnbp
 from cnnbp import seed
-from cnnbp.viz import show_matrices
+from cnnbp.viz import show_matrix
 
 # %% [markdown]
 # ## Notation
@@ -80,17 +80,24 @@ assert np.allclose(delta, seed.DELTA_POOLED, rtol=0, atol=1e-12)
 
 # %%
 names = ["11", "12", "21", "22"]
+
+
+def par(v):
+    """Two decimals, in parentheses when negative."""
+    return f"{v:.2f}" if v >= 0 else f"({v:.2f})"
+
+
 rows = [
-    "| delta | FC weight to $H_1$ | FC weight to $H_2$ | $\\partial E/\\partial s$ "
-    "| $s$ | $s(1-s)$ | $\\delta$ |",
-    "|---|---|---|---|---|---|---|",
+    "| delta | $\\partial E/\\partial s = \\delta_{H_1} W_{1j} + \\delta_{H_2} W_{2j}$ "
+    "| $s\\,(1-s)$ | $\\delta$ |",
+    "|---|---|---|---|",
 ]
 for j, name in enumerate(names):
     sj = s.reshape(-1)[j]
     rows.append(
-        f"| $\\delta_{{{name}}}$ | $W_{{1,{j + 1}}} = {W[0, j]:.2f}$ | $W_{{2,{j + 1}}} = {W[1, j]:.2f}$ "
-        f"| ${dH[0]:.2f} \\cdot {W[0, j]:.2f} + ({dH[1]:.2f}) \\cdot ({W[1, j]:.2f}) = {ds_flat[0, j]:.4f}$ "
-        f"| ${sj:.2f}$ | ${sj * (1 - sj):.4f}$ | ${delta.reshape(-1)[j]:.8g}$ |"
+        f"| $\\delta_{{{name}}}$ ($j = {j + 1}$) "
+        f"| ${par(dH[0])} \\cdot {par(W[0, j])} + {par(dH[1])} \\cdot {par(W[1, j])} = {ds_flat[0, j]:.4f}$ "
+        f"| ${sj:.2f} \\cdot {1 - sj:.2f} = {sj * (1 - sj):.4f}$ | ${delta.reshape(-1)[j]:.8g}$ |"
     )
 display(Markdown("\n".join(rows)))
 
@@ -108,12 +115,17 @@ assert np.allclose(share1 + share2, ds)
 slope = s * (1 - s)
 assert slope.max() <= 0.25 and np.allclose(delta, ds * slope)
 assert np.all((0.2 < delta / ds) & (delta / ds < 0.25))  # "roughly a quarter"
-fig, _ = show_matrices(
+# A grid sized to the page's width, so that the cell labels stay readable.
+fig, axes = plt.subplots(1, 5, figsize=(8.6, 2.2))
+for ax, a, title in zip(
+    axes,
     [share1, share2, ds, slope, delta],
-    [r"$\delta_{H_1} W_{1j}$", r"$\delta_{H_2} W_{2j}$", r"$\partial E/\partial s$ (sum)",
-     r"$s(1-s)$", r"$\delta = \partial E/\partial s \cdot s(1-s)$"],
-    fmt="{:.4f}", size=0.7,
-)
+    [r"$\delta_{H_1} W_{1j}$", r"$\delta_{H_2} W_{2j}$", r"sum: $\partial E/\partial s$",
+     r"slope $s(1-s)$", r"product: $\delta$"],
+    strict=True,
+):
+    show_matrix(a, ax, title=title, fmt="{:.4f}")
+fig.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -135,9 +147,10 @@ print(f"relative error of the deltas against central differences: {err:.1e}")
 # ### Rounded versus reconstructed
 #
 # The question's $s$ values are printed with two decimals, and its deltas are computed from
-# those rounded values. The forward pass of page 1, run with the reconstructed kernel, gives the
-# unrounded sigmoid outputs; the deltas they produce differ slightly. Running the reconstructed
-# network end to end gives these; checking the question's arithmetic needs the question's.
+# those rounded values. The forward pass of [page 1](../01_forward/), run with the
+# reconstructed kernel, gives the unrounded sigmoid outputs; the deltas they produce differ
+# slightly. Running the reconstructed network end to end gives these; checking the question's
+# arithmetic needs the question's.
 
 # %%
 fw = seed.forward_pass()
@@ -194,12 +207,17 @@ dz_a = cnnbp.max_pool2d_backward(cnnbp.sigmoid_backward(dy, s_a), z, 2)
 s_full = cnnbp.sigmoid(z)
 dz_b = cnnbp.sigmoid_backward(cnnbp.max_pool2d_backward(dy, s_full, 2), s_full)
 assert np.array_equal(dz_a, dz_b)
-fig, _ = show_matrices(
+assert np.count_nonzero(dz_b) == 4 and s_full.size == 16  # twelve slopes multiply a zero
+fig, axes = plt.subplots(1, 3, figsize=(8.6, 3.1))
+for ax, a, title in zip(
+    axes,
     [dz_a[0, 0], dz_b[0, 0], s_full[0, 0] * (1 - s_full[0, 0])],
     ["pool → sigmoid: $\\partial E/\\partial z$", "sigmoid → pool: $\\partial E/\\partial z$",
      "$\\sigma'(z)$ on the $4\\times4$ map"],
-    fmt="{:.4f}", marks=[dz_a[0, 0] != 0, dz_b[0, 0] != 0, dz_a[0, 0] != 0], size=0.6,
-)
+    strict=True,
+):
+    show_matrix(a, ax, title=title, fmt="{:.4f}", mark=dz_a[0, 0] != 0)
+fig.tight_layout()
 plt.show()
 
 # %% [markdown]

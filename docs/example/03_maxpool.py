@@ -20,7 +20,7 @@ import numpy as np
 
 import cnnbp
 from cnnbp import seed
-from cnnbp.viz import show_matrices, show_pool_routing
+from cnnbp.viz import show_matrix, show_pool_routing
 
 # %% [markdown]
 # ## The rule
@@ -43,9 +43,10 @@ from cnnbp.viz import show_matrices, show_pool_routing
 #
 # ## The question's map
 #
-# The forward pass of page 1 gives the $4\times4$ convolution output `z` (with the
-# reconstructed kernel). The deltas are recomputed here exactly as on page 2: the FC layer's
-# backward pass, then the sigmoid's, from the question's own numbers.
+# The forward pass of [page 1](../01_forward/) gives the $4\times4$ convolution output `z`
+# (with the reconstructed kernel). The deltas are recomputed here exactly as on
+# [page 2](../02_fc_sigmoid/): the FC layer's backward pass, then the sigmoid's, from the
+# question's own numbers.
 
 # %%
 z = seed.forward_pass().x  # the 4x4 map the kernel produced, before pooling
@@ -106,8 +107,8 @@ print(f"largest |ours - d| = {np.abs(dz - d).max():.2e} (below one unit of the f
 
 # %% [markdown]
 # The positions, which are what the max-pool decides, agree exactly; the values differ from the
-# exact deltas by less than $10^{-4}$. The next page measures how much that small
-# loss of precision changes the kernel gradient.
+# exact deltas by less than $10^{-4}$. The [next page](../04_kernel_gradient/) measures how
+# much that small loss of precision changes the kernel gradient.
 #
 # ## Ties: which maximum gets the gradient?
 #
@@ -175,9 +176,9 @@ print(f"centre receives {g_ov[1, 1]:.2f} = sum of the four deltas")
 # %% [markdown]
 # A backward pass that *assigns* the delta (`dx[...] = delta`) instead of adding it
 # (`dx[...] += delta`) passes every test with non-overlapping windows and silently keeps only the
-# last window here; the bug zoo page (under "Beyond the example") shows it failing. cnnbp adds, and the finite-difference
-# check confirms it on random tie-free inputs with two overlapping configurations: size 3,
-# stride 2 and size 2, stride 1.
+# last window here; the [bug zoo](../../beyond/06_bug_zoo/) shows it failing. cnnbp adds, and
+# the finite-difference check confirms it on random tie-free inputs with two overlapping
+# configurations: size 3, stride 2 and size 2, stride 1.
 
 # %%
 rng = np.random.default_rng(4)
@@ -202,11 +203,18 @@ for size, stride, shape in [(3, 2, (1, 2, 7, 5)), (2, 1, (2, 1, 4, 6))]:
 # %%
 wins = cnnbp.max_pool2d_backward(np.ones_like(dy), x, 2, 1)[0, 0]  # windows won by each cell
 shared_cells = wins > 1
-fig, _ = show_matrices(
+# Two rows of two, so that the cell labels stay readable at the page's width.
+fig, axes = plt.subplots(2, 2, figsize=(8.6, 5.2))
+for ax, a, title, mark, fmt in zip(
+    axes.flat,
     [x[0, 0], wins, dy[0, 0], dx[0, 0]],
-    ["x", "windows won", "dy", "dx (outlined: sums)"],
-    fmt="{:.2f}", marks=[shared_cells, shared_cells, None, shared_cells],
-)
+    ["input $x$", "windows won", "upstream $dy$", "$dx$ (outlined: sums)"],
+    [shared_cells, shared_cells, None, shared_cells],
+    ["{:.2f}", "{:.0f}", "{:.2f}", "{:.2f}"],
+    strict=True,
+):
+    show_matrix(a, ax, title=title, fmt=fmt, mark=mark)
+fig.tight_layout()
 plt.show()
 assert wins.sum() == dy[0, 0].size and shared_cells.any()
 

@@ -1,10 +1,10 @@
 # %% [markdown]
 # # The kernel gradient and the update
 #
-# The previous page ended with the $4\times4$ delta map: the gradient of the error with respect to
-# every output of the convolution, zero except where a pooling window had its maximum. This
-# page turns that map into the gradient of the four kernel weights and the bias, and takes
-# one gradient-descent step.
+# The [previous page](../03_maxpool/) ended with the $4\times4$ delta map: the gradient of the
+# error with respect to every output of the convolution, zero except where a pooling window had
+# its maximum. This page turns that map into the gradient of the four kernel weights and the
+# bias, and takes one gradient-descent step.
 #
 # The numbers are those of the Data Science Stack Exchange question "back propagation in CNN"
 # (koryakinp, 2018) and of its answer; they live in `cnnbp.seed`, and every one of them
@@ -108,11 +108,12 @@ _ = fig.suptitle("Which inputs and which deltas feed each dw[m', n']", y=1.02)
 # ## The exact gradient
 #
 # The answer's map holds the question's four deltas cut to four decimals. Cut, not rounded:
-# two of the four lose their last digit downwards although rounding would have gone up. The
-# cell below recomputes the deltas through `cnnbp` from the question's own numbers — the FC
-# weights, δH1 and δH2, and the sigmoid outputs as the question prints them (two decimals) —
-# routes them to the window maxima of the forward pass with `max_pool2d_backward`, and
-# correlates again.
+# two of the four were cut toward zero where rounding would have moved them away from it
+# ($0.04675125$ became $0.0467$ and $-0.06818625$ became $-0.0681$). The cell below recomputes
+# the deltas through `cnnbp` from the question's own numbers (the FC weights,
+# $\delta_{H_1}$ and $\delta_{H_2}$, and the sigmoid outputs as the question prints them, to two
+# decimals), routes them to the window maxima of the forward pass with `max_pool2d_backward`,
+# and correlates again.
 
 # %%
 fw = seed.forward_pass()  # conv output x (4x4), pooled, sigmoid, H net inputs
@@ -132,6 +133,8 @@ assert np.array_equal(d_exact != 0, d != 0)
 assert np.allclose(np.trunc(d_exact * 1e4) / 1e4, d, rtol=0, atol=1e-12)
 # Rounding would differ from the answer's map in exactly two cells.
 assert np.sum(~np.isclose(np.round(d_exact, 4), d, rtol=0, atol=1e-12)) == 2
+assert np.isclose(d_exact[2, 1], 0.04675125) and d[2, 1] == 0.0467 and round(d_exact[2, 1], 4) == 0.0468
+assert np.isclose(d_exact[3, 3], -0.06818625) and d[3, 3] == -0.0681 and round(d_exact[3, 3], 4) == -0.0682
 
 print("exact deltas at the maxima:  ", d_exact[d != 0].round(10).tolist())
 print("answer's deltas at the maxima:", d[d != 0].tolist())
@@ -153,6 +156,7 @@ print(f"largest difference {np.abs(dw_exact - dw_answer).max():.2e}, relative er
 
 # %%
 assert 1e-4 < rel < 1e-3
+assert np.abs((dw_answer - dw_exact) / dw_exact).max() < 1e-3  # every weight: below 0.1 %
 display(Markdown(f"Relative error of the answer's gradient: **{rel:.1e}**."))
 
 # %% [markdown]
@@ -171,8 +175,9 @@ display(Markdown(f"Relative error of the answer's gradient: **{rel:.1e}**."))
 # every place in the image. It is a legitimate choice in a *locally connected* layer, but not
 # what a convolution layer (or PyTorch's `Conv2d`) does. Its gradient is even simpler:
 # $x_{ij}$ depends on $b_{ij}$ alone, so $\partial E / \partial b_{ij} = \delta_{ij}$ — the
-# delta map itself. For this network the distinction changes no forward number (page 1 found
-# that no bias is needed, `seed.BIAS` is 0), but it changes what gets updated. Both gradients,
+# delta map itself. For this network the distinction changes no forward number
+# ([page 1](../01_forward/) found that no bias is needed, `seed.BIAS` is 0), but it changes
+# what gets updated. Both gradients,
 # checked against finite differences of the surrogate loss
 # $L = \sum_{ij} \delta_{ij}\, x_{ij}$ whose gradient is exactly the backward pass's:
 
@@ -222,8 +227,9 @@ assert np.allclose(w_new, w - lr * dw_exact)
 # %% [markdown]
 # Every weight went down: all four gradients are positive, since every input is positive and
 # the three positive deltas outweigh the negative one in each sum. Whether this step lowers
-# the error depends on the output layer, which the question never specifies; the last page of
-# this example fixes one and watches the loss fall over several steps.
+# the error depends on the output layer, which the question never specifies; the
+# [last page of this example](../06_whole_loop/) fixes one and watches the loss fall over several
+# steps.
 
 # %%
 assert np.all(o > 0) and np.sum(d_exact > 0) == 3

@@ -3,8 +3,8 @@
 #
 # The question ("back propagation in CNN", koryakinp, Data Science Stack Exchange, 2018) ends
 # by asking whether the calculation is correct. Its answer computes the kernel gradient with
-# one line of SciPy — and was itself corrected once; a later comment proposes a different
-# line, with a convolution and two 90° rotations, and another asks for the code to be
+# SciPy and prints the result (its code was corrected once); a later comment proposes a
+# different line, with a convolution and two 90° rotations, and another asks for the code to be
 # reviewed. This page settles all of it with evidence: every step is compared with a
 # finite-difference gradient (`cnnbp.gradcheck`), which knows nothing about the derivation.
 #
@@ -40,11 +40,11 @@ def rot180(a):
 # ## 1. The four deltas behind the sigmoid
 #
 # Each pooled unit feeds both FC neurons, so its delta collects
-# $\delta_{H1}$ and $\delta_{H2}$ through the two weights leaving it, and then passes the
+# $\delta_{H_1}$ and $\delta_{H_2}$ through the two weights leaving it, and then passes the
 # sigmoid, whose derivative is $\sigma(1 - \sigma)$. `linear_backward` and `sigmoid_backward`
 # do exactly that. The reference is the finite-difference gradient, with respect to the four
 # pooled values $p = \operatorname{logit}(\sigma)$, of
-# $L(p) = \delta_{H1} H_1 + \delta_{H2} H_2$, whose gradient is by definition what
+# $L(p) = \delta_{H_1} H_1 + \delta_{H_2} H_2$, whose gradient is by definition what
 # backpropagation must return.
 
 # %%
@@ -70,9 +70,9 @@ assert np.allclose(deltas, [[0.0364182, 0.068628], [0.04675125, -0.06818625]], r
 # Max-pooling passes each delta to the position of its window's maximum and nothing
 # elsewhere. The maxima come from the forward pass through the reconstructed kernel, so this
 # check also says whether that kernel puts them where the answer's map has its non-zero
-# entries. (Part of that is by construction: the reconstruction on page 1 used those positions
-# as equations. It did not force the other three cells of each window to be smaller, so the
-# check is not empty.) The reference is the finite-difference gradient of
+# entries. (Part of that is by construction: the reconstruction on [page 1](../01_forward/)
+# used those positions as equations. It did not force the other three cells of each window
+# to be smaller, so the check is not empty.) The reference is the finite-difference gradient of
 # $L(x) = \sum \delta \odot \operatorname{maxpool}(x)$.
 
 # %%
@@ -88,20 +88,24 @@ print(f"positions match the answer's map; finite differences agree to {err:.0e}"
 print("the answer's map is the exact one cut to four decimals:", np.abs(d_exact - d).max() < 1e-4)
 
 # %% [markdown]
-# The map is right too, up to the four decimals the answer keeps (the previous page shows
-# that it cuts rather than rounds, and what that costs).
+# The map is right too, up to the four decimals the answer keeps (the
+# [previous page](../04_kernel_gradient/) shows that it cuts rather than rounds, and what that
+# costs).
 #
 # ## 3. The kernel gradient, spelled seven ways
 #
-# Page 4 derived $\partial E / \partial w_{m'n'} = \sum_{ij} \delta_{ij}\, o_{i+m', j+n'}$.
+# [Page 4](../04_kernel_gradient/) derived
+# $\partial E / \partial w_{m'n'} = \sum_{ij} \delta_{ij}\, o_{i+m', j+n'}$.
 # Below, seven SciPy expressions that people write for it are run on the answer's $o$ and
-# $d$. The first is the answer's code; the second is the comment's. The reference is the
+# $d$. The copy of the thread this project works from keeps the answer's arrays and its
+# printed result but not the line that computed it; the first expression is the plainest one
+# that prints exactly that result. The second is the comment's line. The reference is the
 # finite-difference gradient of
 #
 # $$L(w) = \sum_{i,j} d_{ij}\, \big(\operatorname{conv}(o, w)\big)_{ij} ,$$
 #
 # the error as a function of the kernel with the upstream deltas held at the answer's map.
-# The "verdict" column is decided by the relative error alone.
+# The verdict (right or wrong) is decided by the relative error alone.
 
 # %%
 w_probe = w.copy()  # numerical_gradient perturbs its argument in place
@@ -110,7 +114,7 @@ reference = cnnbp.numerical_gradient(
 )
 
 variants = [
-    ("signal.correlate2d(o, d, 'valid')", "the answer", signal.correlate2d(o, d, "valid")),
+    ("signal.correlate2d(o, d, 'valid')", "the answer's result", signal.correlate2d(o, d, "valid")),
     (
         "signal.convolve2d(np.rot90(np.rot90(d)), o, 'valid')",
         "the comment",
@@ -143,23 +147,24 @@ variants = [
     ),
 ]
 
-rows = ["| expression | what it is | result | relative error | verdict |", "|---|---|---|---|---|"]
+rows = ["| expression | what it is | result | relative error: verdict |", "|---|---|---|---|"]
 verdicts = {}
 for code, what, g in variants:
     e = cnnbp.relative_error(g, reference)
     verdicts[what] = e < 1e-8
     result = np.array2string(g, precision=6, separator=", ").replace("\n", "")
     rows.append(
-        f"| `{code}` | {what} | `{result}` | {e:.1e} | {'right' if e < 1e-8 else '**wrong**'} |"
+        f"| `{code}` | {what} | `{result}` | {e:.1e}: {'right' if e < 1e-8 else '**wrong**'} |"
     )
 display(Markdown("\n".join(rows)))
+assert len(variants) == 7  # "seven ways"
 
 assert [verdicts[what] for _, what, _ in variants] == [True, True, True, False, False, False, False]
-# The answer's code prints what the answer shows.
+# The first expression prints what the answer shows.
 assert np.allclose(variants[0][2], [[0.044606, 0.094061], [0.011262, 0.068288]], atol=5e-7)
 
 # %% [markdown]
-# The answer's line and the comment's line are both right, and they print the same numbers.
+# The answer's result and the comment's line are both right: they are the same numbers.
 # Every wrong variant multiplies the same deltas with cells of the same input, only paired by
 # the wrong index arithmetic, so its values have the right size and sign and look plausible;
 # the swapped correlation even prints the right four numbers, in the wrong places. Nothing
@@ -185,7 +190,7 @@ fig.tight_layout()
 #
 # that is, convolution is correlation with the second argument turned by 180°. The gradient
 # $\sum_{ij} o_{m'+i, n'+j}\, \delta_{ij}$ is a correlation of $o$ with $\delta$, which is
-# the answer's line with no flip at all. Written as a convolution it needs $\delta$
+# `correlate2d(o, d, 'valid')`, with no flip at all. Written as a convolution it needs $\delta$
 # turned by 180° *before* the convolution turns it back: the two flips cancel. That is the
 # comment's `np.rot90(np.rot90(d))` — two quarter turns, one half turn. (The comment also puts
 # $\delta$ first: convolution is commutative, so the order does not matter there, and SciPy
@@ -219,7 +224,8 @@ print("correlate(d, o) = rot180(correlate(o, d))")
 # $$\frac{\partial E}{\partial o_{uv}} = \sum_{i,j} \delta_{ij}\, w_{u-i,\, v-j} ,$$
 #
 # a *full* convolution of $\delta$ with $w$ — equivalently a full correlation with the kernel
-# turned by 180°. Three ways to compute it, one answer:
+# turned by 180°. Four ways to compute it (cnnbp's backward pass, its full-convolution view
+# `delta_full_conv`, and SciPy's full convolution and full correlation), one answer:
 
 # %%
 do_cnnbp = cnnbp.conv2d_backward(d[None, None], o[None, None], w[None, None])[0][0, 0]
@@ -238,7 +244,8 @@ print(f"dE/do (5x5), shape {do_cnnbp.shape}; finite differences agree to {err:.0
 print(do_cnnbp.round(4))
 
 # %% [markdown]
-# Two of its cells, drawn: each input cell collects the deltas of the outputs whose window
+# Two of its cells, drawn (the panel titles call the input gradient `dx`, the package's name
+# for it): each input cell collects the deltas of the outputs whose window
 # read it, each multiplied by the kernel entry that met the cell there. In the left panel the
 # labels read $w_{11}, w_{10}$ over $w_{01}, w_{00}$: the kernel turned by 180°, because the
 # output further up and left met the cell with the tap further down and right.
@@ -252,15 +259,15 @@ assert np.isclose(
 # %% [markdown]
 # That $5\times5$ map is what an earlier convolution layer would receive as its delta map (through
 # its own activation, if it has one), and it would then compute its own kernel gradient
-# exactly as page 4 does. So there are two rules, and they are easy to mix up: the kernel
-# gradient correlates the *input* with $\delta$ and never flips; the input gradient
-# convolves $\delta$ with the *kernel*, and that is where the 180° turn lives.
+# exactly as [page 4](../04_kernel_gradient/) does. So there are two rules, and they are easy
+# to mix up: the kernel gradient correlates the *input* with $\delta$ and never flips; the
+# input gradient convolves $\delta$ with the *kernel*, and that is where the 180° turn lives.
 #
 # ## 4. The whole chain at once
 #
-# Last, the question's complete backward pass — from $\delta_{H1}, \delta_{H2}$ through the FC
+# Last, the question's complete backward pass — from $\delta_{H_1}, \delta_{H_2}$ through the FC
 # layer, the sigmoid and the max-pool to the kernel — against finite differences of the
-# network itself: $L(w) = \delta_{H1} H_1(w) + \delta_{H2} H_2(w)$, with $H$ computed by a
+# network itself: $L(w) = \delta_{H_1} H_1(w) + \delta_{H_2} H_2(w)$, with $H$ computed by a
 # full forward pass (`seed.forward_pass`) for each perturbed kernel. The backward pass uses the
 # network's own sigmoid outputs, not the two-decimal ones the question prints.
 
@@ -293,7 +300,7 @@ assert err_chain < 1e-8 and err_answer < 1e-2
 # rotation is the same computation written differently; the differences from the exact values
 # come only from the rounding of the printed numbers. The one thing to change is the
 # bias: a convolution has one bias per channel with gradient $\sum \delta$, not one per position
-# (page 4).
+# ([page 4](../04_kernel_gradient/)).
 #
 # ## What to remember
 #

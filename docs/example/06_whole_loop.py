@@ -26,7 +26,7 @@ print(net)
 # ## The missing output layer, and a target that reproduces the question
 #
 # The question lists an output layer after the two FC neurons but never says what it is, nor
-# what the target is: it starts the backward pass from $\delta_{H1}$ and $\delta_{H2}$. To have
+# what the target is: it starts the backward pass from $\delta_{H_1}$ and $\delta_{H_2}$. To have
 # a loss to minimise we must choose, and we choose the simplest output that keeps the
 # question's numbers:
 #
@@ -36,7 +36,7 @@ print(net)
 # - the target is $t = y^{(0)} - \delta_H$, where $y^{(0)}$ is the first forward pass.
 #
 # Then at the start $\partial E / \partial H = y^{(0)} - t = \delta_H$ exactly: the backward
-# pass begins with the question's $\delta_{H1} = 0.25$ and $\delta_{H2} = -0.15$, and the
+# pass begins with the question's $\delta_{H_1} = 0.25$ and $\delta_{H_2} = -0.15$, and the
 # starting loss is $\tfrac12(0.25^2 + 0.15^2)$.
 
 # %%
@@ -88,10 +88,11 @@ for name, err in errors.items():
     print(f"{name:<14} relative error vs finite differences: {err:.1e}")
 
 # %% [markdown]
-# The kernel gradient of this first step is the one page 4 computed — almost. Page 4 started
-# from the question's deltas, built on sigmoid outputs printed to two decimals; the answer's
-# map then cut those deltas to four decimals. Here everything comes from the network's own
-# forward pass. Walking the backward pass one layer at a time shows what each layer receives.
+# The kernel gradient of this first step is the one [page 4](../04_kernel_gradient/) computed —
+# almost. Page 4 started from the question's deltas, built on sigmoid outputs printed to two
+# decimals; the answer's map then cut those deltas to four decimals. Here everything comes from
+# the network's own forward pass. Walking the backward pass one layer at a time shows what each
+# layer receives.
 
 # %%
 net.zero_grad()
@@ -131,7 +132,8 @@ display(
         f"`{seed.DW_ANSWER.tolist()}`, a relative difference of {err_answer:.1e}. Two roundings "
         f"make it up: the question's two-decimal sigmoid outputs move its deltas by "
         f"{err_deltas:.1e} and the kernel gradient by {err_sigmoid:.1e}; the answer's "
-        f"four-decimal map moves it by {err_cut:.1e} (page 4); the two partly cancel."
+        f"four-decimal map moves it by {err_cut:.1e} ([page 4](../04_kernel_gradient/)); the two "
+        f"partly cancel."
     )
 )
 
@@ -148,6 +150,7 @@ lr = 0.2
 assert net[-1].params["w"].size == 8 and set(net[0].params) == {"w", "b"}
 n_steps = 15
 opt = nn.SGD(net, lr=lr)
+assert opt.momentum == 0  # plain SGD
 history, worst_check = [], 0.0
 for _ in range(n_steps):
     history.append(backward_now())
@@ -203,7 +206,7 @@ print(f"after {n_steps} steps (conv only):\n", net_conv_only[0].params["w"][0, 0
 #   parameter gradients and returns the delta for the layer below), update.
 # - The question leaves its output layer unspecified; an identity output with a squared error
 #   and the target $t = y^{(0)} - \delta_H$ starts the backward pass from its
-#   $\delta_{H1}, \delta_{H2}$ exactly.
+#   $\delta_{H_1}, \delta_{H_2}$ exactly.
 # - Checking every parameter gradient against finite differences is cheap for a network this
 #   small, so do it at every step, not just once.
 # - The first kernel gradient of the loop is page 4's, up to the rounding of the question's

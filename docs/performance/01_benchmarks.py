@@ -5,8 +5,8 @@
 # convolution and pooling functions therefore take a fast path: the windows of the input are laid
 # out as the columns of a matrix (im2col), so that each convolution, forward or backward, becomes
 # a few large matrix products handed to BLAS. This page compares that path with PyTorch's CPU
-# autograd on the same shapes, against goals set in advance from a throwaway prototype (issue 6
-# of the project).
+# autograd on the same shapes, against goals that were set in advance, from a throwaway
+# prototype.
 #
 # **Nothing is timed while this page is built**: benchmarks take minutes and a documentation build
 # must stay quick and reproducible. The page reads the results that `benchmarks/run.py` recorded
@@ -60,9 +60,9 @@ for key, value in machine.items():
 #
 # One row per case: the shapes (NCHW input `x`, weights `w` as (out, in, kh, kw)), the dtype, the
 # median CPU time per forward + backward call of each library (wall-clock medians in brackets),
-# their ratio and the goal. Most goals
-# are ratios; the last case, the seed's whole convolution and max-pool on its tiny input, has an
-# absolute goal instead, in microseconds. The last column shows how many times faster the fast
+# their ratio and the goal. Most goals are ratios; a case whose goal is absolute instead (the
+# seed's whole convolution and max-pool on its tiny input) shows it in microseconds in the goal
+# column. The last column shows how many times faster the fast
 # path is than the equation-shaped loops of `cnnbp.loops` (timed once, and only on cases small
 # enough for the loops to finish quickly).
 
@@ -180,8 +180,8 @@ display(Markdown(summary))
 # ## What to remember
 #
 # - The default cnnbp convolution turns every pass into a few matrix products over im2col columns;
-#   that is why it leaves the loops that spell out the equations far behind on all but the tiniest
-#   inputs, while computing the same numbers.
+#   that is why it leaves the loops that spell out the equations behind (by the factors in the
+#   last column, largest on the largest inputs), while computing the same numbers.
 # - Compare libraries in the same process, interleaved, single-threaded, with medians: ratios
 #   measured that way survive a noisy machine much better than absolute times.
 # - Benchmarks are recorded, not run at build time; the page reads the recording, so every number

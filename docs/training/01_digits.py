@@ -110,7 +110,8 @@ print(f"{n_params} parameters")
 # 4. `net.backward(loss_fn.backward())` walks back through the layers: `linear_backward`,
 #    `relu_backward`, `max_pool2d_backward` and `conv2d_backward`, the functions the other pages
 #    check against finite differences, each adding its parameter gradients into the layer;
-# 5. `opt.step()` moves every parameter against its gradient.
+# 5. `opt.step()` moves every parameter against its gradient, smoothed by momentum (a running
+#    sum of past gradients, each older one weighted down by another factor of 0.9).
 #
 # The learning rate follows half a cosine, from its starting value down towards zero over the
 # epochs: large steps early, small ones at the end to settle. After each epoch the function records
@@ -125,6 +126,7 @@ print(f"{n_params} parameters")
 
 # %%
 EPOCHS, BATCH_SIZE, LR, MOMENTUM = 12, 64, 0.1, 0.9
+assert MOMENTUM == 0.9  # the factor named in step 5 above
 
 
 def accuracy(net, x, y):
@@ -178,7 +180,7 @@ print(f"training time: {train_seconds:.2f} s wall clock, {cpu_seconds:.2f} s CPU
 # %%
 acc = accuracy(net, x_test, y_test)
 print(f"test accuracy: {100 * acc:.1f}%")
-assert acc >= 0.98
+assert acc >= GOAL_ACCURACY
 
 # %% [markdown]
 # The goal of at least 98 % holds (the cell above asserts it, so the page would fail to build
@@ -280,12 +282,15 @@ print(f"{cm.trace()} of {cm.sum()} test digits right, {cm.sum() - cm.trace()} wr
 
 # %%
 wrong = np.flatnonzero(pred != y_test)
-fig, axes = plt.subplots(1, len(wrong), figsize=(1.35 * len(wrong), 1.9),
+n_rows = -(-len(wrong) // 7)  # at most 7 per row, so that the labels stay readable
+n_cols = -(-len(wrong) // n_rows)
+fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.1 * n_cols, 1.75 * n_rows),
                          layout="constrained", squeeze=False)
-for ax, i in zip(axes[0], wrong, strict=True):
+for ax in axes.flat:
+    ax.axis("off")
+for ax, i in zip(axes.flat, wrong, strict=False):
     ax.imshow(x_test[i, 0], cmap="gray_r")
     ax.set_title(f"true {y_test[i]}\nsaid {pred[i]} ({100 * probs[i, pred[i]]:.0f}%)", fontsize=9)
-    ax.axis("off")
 
 # %% [markdown]
 # ## What to remember
