@@ -4,22 +4,14 @@ Arrays are NCHW; convolution weights are ``(C_out, C_in, kh, kw)``; convolution 
 cross-correlation, as PyTorch does. Every ``*_backward`` function takes the upstream gradient
 ``dy`` and what the forward pass saw, and returns the gradient of every input.
 
-Submodules not re-exported here: :mod:`cnnbp.loops` (the equation-shaped loop versions),
+The other views of a convolution (:mod:`cnnbp.views`) are re-exported too. Submodules not
+re-exported here: :mod:`cnnbp.loops` (the equation-shaped loop versions),
 :mod:`cnnbp.nn` (layers, a sequential container, SGD), :mod:`cnnbp.seed` (the numbers of the
 question that started the project) and :mod:`cnnbp.viz` (figures for the documentation).
 """
 
 from .activations import relu, relu_backward, sigmoid, sigmoid_backward
-from .conv import (
-    col2im,
-    conv2d,
-    conv2d_backward,
-    conv2d_matrix,
-    conv2d_output_shape,
-    conv_transpose2d,
-    delta_full_conv,
-    im2col,
-)
+from .conv import conv2d, conv2d_backward, conv2d_output_shape
 from .dense import linear, linear_backward
 from .gradcheck import (
     check_gradient,
@@ -35,6 +27,7 @@ from .losses import (
     softmax_cross_entropy_backward,
 )
 from .pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from .views import col2im, conv2d_matrix, conv_transpose2d, delta_full_conv, im2col
 
 __version__ = "0.1.0"
 

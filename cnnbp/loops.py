@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import _conv_args, _pad
+from ._fastconv import _conv_args, _pad
 from .pool import _pool_args
 
 __all__ = [

@@ -17,13 +17,13 @@ import functools
 
 import numpy as np
 
+from ._fastconv import _as_array
 from ._validate import as_pair, check_ndim, check_shape
-from .conv import _as_array
 
 __all__ = ["avg_pool2d", "avg_pool2d_backward", "max_pool2d", "max_pool2d_backward"]
 
 
-# Outcomes of _pool_args for signatures already seen (as in cnnbp.conv's _conv_args): with
+# Outcomes of _pool_args for signatures already seen (as in cnnbp._fastconv's _conv_args): with
 # exact ndarrays and int (or None) size and stride, the checks depend only on shapes, dtypes
 # and those ints, so a signature that passed once without conversion passes again. Errors
 # and converting calls are never stored.
@@ -398,8 +398,8 @@ def avg_pool2d(x, size=2, stride=None) -> np.ndarray:
         y_{n,c,i,j} = \frac{1}{k_h k_w} \sum_{p=0}^{k_h-1} \sum_{q=0}^{k_w-1}
             x_{n,\,c,\; i s_h + p,\; j s_w + q}
 
-    It is a convolution of each channel with a constant kernel :math:`1/(k_h k_w)` and stride
-    equal to the window.
+    It is a convolution of each channel with a constant kernel :math:`1/(k_h k_w)` and the
+    pool's stride.
 
     Examples
     --------

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cnnbp.conv
+import cnnbp._fastconv
 from cnnbp import (
     check_gradient,
     col2im,
@@ -63,7 +63,7 @@ def test_conv2d_backward_matches_finite_differences(rng, case):
 def gather_path(request, monkeypatch):
     """Tiny inputs gather through a cached index map; force the strided-slice path too."""
     if request.param == "sliced":
-        monkeypatch.setattr(cnnbp.conv, "_SMALL", -1)
+        monkeypatch.setattr(cnnbp._fastconv, "_SMALL", -1)
     return request.param
 
 

@@ -30,8 +30,8 @@ CONV_GRID = [
 def conv_path(request, monkeypatch):
     """Force each internal strategy of the fast conv: small-index, or one im2col layout."""
     if request.param != "auto":
-        monkeypatch.setattr(cnnbp.conv, "_SMALL", -1)
-        monkeypatch.setattr(cnnbp.conv, "_layout", lambda n, c_in, k, p: request.param)
+        monkeypatch.setattr(cnnbp._fastconv, "_SMALL", -1)
+        monkeypatch.setattr(cnnbp._fastconv, "_layout", lambda n, c_in, k, p: request.param)
     return request.param
 
 

@@ -279,7 +279,7 @@ assert np.all(dx_demo[0, 0, ::2, :] == 0) and np.all(dx_demo[0, 0, :, ::2] == 0)
 # 1: every tap then lands on a multiple of that factor.
 
 # %% [markdown]
-# [`cnnbp.delta_full_conv`](../../reference/conv/) is this recipe in the package (it lets
+# [`cnnbp.delta_full_conv`](../../reference/views/) is this recipe in the package (it lets
 # `conv2d`'s own `dilation` argument spread the kernel instead of building $w^{(d)}$).
 #
 # ### dW is a convolution with stride and dilation swapped

@@ -163,7 +163,7 @@ assert np.allclose(dx_ct, dx_fast)
 # is done directly instead: each delta entry stamps a copy of the kernel, scaled by itself,
 # onto the input grid at its window's position, and overlapping stamps add up. That operation
 # is called a **transposed convolution**
-# ([`cnnbp.conv_transpose2d`](../../reference/conv/)); generator networks use it as an
+# ([`cnnbp.conv_transpose2d`](../../reference/views/)); generator networks use it as an
 # upsampling layer, and it is exactly the input-gradient of a convolution.
 
 # %%

@@ -1,0 +1,402 @@
+r"""Other views of a convolution's linear map, each proven equal to :func:`cnnbp.conv2d_backward`.
+
+* :func:`im2col` / :func:`col2im` — the windows of the input as the columns of a matrix, and
+  its adjoint (adding columns back into an image).
+* :func:`conv2d_matrix` — the dense matrix :math:`C` with ``y = C @ x`` (per image);
+  the input gradient is then :math:`C^\top \delta`.
+* :func:`conv_transpose2d` — the adjoint of the convolution, i.e. multiplication by
+  :math:`C^\top` without forming :math:`C`.
+* :func:`delta_full_conv` — the input gradient as a *full* convolution of the (stride-dilated)
+  delta with the kernel, computed as a cross-correlation with the 180°-rotated kernel.
+
+Index conventions are those of :mod:`cnnbp.conv`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._fastconv import _check_nonempty, _conv_args, _hyper, _im2col_cols, _out_len, _scatter
+from ._validate import as_array, as_int, as_pair, check_ndim, check_shape, common_dtype
+from .conv import conv2d
+
+__all__ = ["col2im", "conv2d_matrix", "conv_transpose2d", "delta_full_conv", "im2col"]
+
+
+def im2col(x, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
+    r"""Lay out every window of the (padded) input as a column.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+        The input whose windows are laid out.
+    kernel_hw : int or (int, int)
+        Kernel size ``(kh, kw)``.
+    stride, padding, dilation : int or (int, int), optional
+        As in :func:`conv2d`.
+
+    Returns
+    -------
+    cols : ndarray, shape (N, C*kh*kw, H_out*W_out)
+        ``cols[n, (c*kh + p)*kw + q, i*W_out + j]`` is the input entry that kernel tap
+        ``(c, p, q)`` meets at output position ``(i, j)`` (zero where it falls in padding).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`conv2d`.
+
+    Notes
+    -----
+    .. math::
+        \text{cols}_{n,\,(c,p,q),\,(i,j)} = x^\text{pad}_{n,\,c,\; i s_h + p d_h,\; j s_w + q d_w}
+
+    so the convolution is one matrix product per image,
+    ``conv2d(x, w)[n].reshape(C_out, -1) == w.reshape(C_out, -1) @ cols[n]``.
+    Entries of `x` appear in several columns when windows overlap.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp import im2col
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> im2col(x, 2)[0]
+    array([[0., 1., 3., 4.],
+           [1., 2., 4., 5.],
+           [3., 4., 6., 7.],
+           [4., 5., 7., 8.]])
+    """
+    x = as_array(x, "x")
+    check_ndim(x, 4, "x", "(N, C, H, W)")
+    _check_nonempty(x, "x")
+    kh, kw = as_pair(kernel_hw, "kernel_hw", 1)
+    st, pad, dil = _hyper(stride, padding, dilation)
+    out_hw = (
+        _out_len(x.shape[2], kh, st[0], pad[0], dil[0], "height", "im2col"),
+        _out_len(x.shape[3], kw, st[1], pad[1], dil[1], "width", "im2col"),
+    )
+    return _im2col_cols(x, kh, kw, st, pad, dil, out_hw)
+
+
+def col2im(cols, x_shape, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
+    r"""Adjoint of :func:`im2col`: add every column entry back to the input position it came from.
+
+    Parameters
+    ----------
+    cols : array_like, shape (N, C*kh*kw, H_out*W_out)
+        Column matrix laid out as :func:`im2col` returns it (e.g. :math:`W^\top\delta`).
+    x_shape : tuple of 4 ints
+        ``(N, C, H, W)`` of the input that :func:`im2col` read.
+    kernel_hw : int or (int, int)
+        Kernel size ``(kh, kw)``.
+    stride, padding, dilation : int or (int, int), optional
+        As in :func:`conv2d`.
+
+    Returns
+    -------
+    x : ndarray, shape (N, C, H, W)
+        Entries read by several windows receive the sum of their columns; entries read by
+        none are 0; contributions that fall in the padding are dropped.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad sizes, or `cols` not of the shape that `x_shape` and the hyper-parameters imply.
+
+    Notes
+    -----
+    :func:`im2col` is a linear map :math:`G` (a gather); ``col2im`` is :math:`G^\top`,
+    so :math:`\langle G x, c\rangle = \langle x, G^\top c\rangle` for every ``x`` and ``c``.
+    It is *not* an inverse: ``col2im(im2col(x))`` multiplies each entry by the number of
+    windows that read it. :func:`conv2d_backward` gets ``dx`` as
+    ``col2im(w.reshape(C_out, -1).T @ dy.reshape(N, C_out, -1))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp import col2im, im2col
+    >>> x = np.ones((1, 1, 3, 3))
+    >>> col2im(im2col(x, 2), x.shape, 2)[0, 0]   # how many 2x2 windows read each entry
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    """
+    cols = as_array(cols, "cols")
+    check_ndim(cols, 3, "cols", "(N, C*kh*kw, H_out*W_out)")
+    if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4:
+        raise ValueError(f"x_shape must be a tuple (N, C, H, W) of 4 ints, got {x_shape!r}")
+    n, c, h, w_ = (as_int(v, f"x_shape[{i}]", 1) for i, v in enumerate(x_shape))
+    kh, kw = as_pair(kernel_hw, "kernel_hw", 1)
+    st, pad, dil = _hyper(stride, padding, dilation)
+    out_hw = (
+        _out_len(h, kh, st[0], pad[0], dil[0], "height", "col2im"),
+        _out_len(w_, kw, st[1], pad[1], dil[1], "width", "col2im"),
+    )
+    check_shape(
+        cols,
+        (n, c * kh * kw, out_hw[0] * out_hw[1]),
+        "cols",
+        f"the im2col shape for x_shape {tuple(x_shape)} and kernel ({kh}, {kw})",
+    )
+    return _scatter(cols, (n, c, h, w_), (kh, kw), st, pad, dil, out_hw)
+
+
+def conv2d_matrix(w, in_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
+    r"""The dense matrix :math:`C` of a convolution acting on one flattened input image.
+
+    Parameters
+    ----------
+    w : array_like, shape (C_out, C_in, kh, kw)
+        Kernels.
+    in_hw : int or (int, int)
+        Input height and width ``(H, W)``.
+    stride, padding, dilation : int or (int, int), optional
+        As in :func:`conv2d`.
+
+    Returns
+    -------
+    C : ndarray, shape (C_out*H_out*W_out, C_in*H*W)
+        For every image ``x[n]`` of shape ``(C_in, H, W)``:
+        ``conv2d(x, w)[n].ravel() == C @ x[n].ravel()`` (C-order ravel, i.e. index
+        ``(o*H_out + i)*W_out + j`` for the output and ``(c*H + u)*W + v`` for the input; no
+        bias). Hence ``dx[n].ravel() == C.T @ dy[n].ravel()``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`conv2d`.
+
+    Notes
+    -----
+    .. math::
+        C_{(o,i,j),\,(c,u,v)} = \begin{cases}
+            w_{o,c,p,q} & \text{if } u = i s_h + p d_h - p_h \text{ and }
+                                    v = j s_w + q d_w - p_w \\
+            0 & \text{otherwise}\end{cases}
+
+    Taps that land in the padding have no column: padding contributes zeros. Each row holds
+    at most ``C_in*kh*kw`` nonzeros, the same numbers in every row (weight sharing); the
+    backward pass for the input is multiplication by :math:`C^\top`, which is what
+    :func:`conv_transpose2d` computes without forming :math:`C`. Meant for small
+    illustrations: the matrix has :math:`(C_\text{out} H_\text{out} W_\text{out})
+    (C_\text{in} H W)` entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp import conv2d_matrix
+    >>> w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> conv2d_matrix(w, (2, 3))
+    array([[1., 2., 0., 3., 4., 0.],
+           [0., 1., 2., 0., 3., 4.]])
+    """
+    w = as_array(w, "w")
+    check_ndim(w, 4, "w", "(C_out, C_in, kh, kw)")
+    _check_nonempty(w, "w")
+    h, wd = as_pair(in_hw, "in_hw", 1)
+    co, ci, kh, kw = w.shape
+    st, pad, dil = _hyper(stride, padding, dilation)
+    ho = _out_len(h, kh, st[0], pad[0], dil[0], "height", "conv2d_matrix")
+    wo = _out_len(wd, kw, st[1], pad[1], dil[1], "width", "conv2d_matrix")
+    o, c, i, j, p, q = np.ix_(*(np.arange(s) for s in (co, ci, ho, wo, kh, kw)))
+    u = i * st[0] + p * dil[0] - pad[0]
+    v = j * st[1] + q * dil[1] - pad[1]
+    shape = (co, ci, ho, wo, kh, kw)
+    u, v = np.broadcast_to(u, shape), np.broadcast_to(v, shape)
+    rows = np.broadcast_to((o * ho + i) * wo + j, shape)
+    colidx = np.broadcast_to((c * h + u) * wd + v, shape)
+    vals = np.broadcast_to(w[:, :, None, None, :, :], shape)
+    inside = (u >= 0) & (u < h) & (v >= 0) & (v < wd)
+    mat = np.zeros((co * ho * wo, ci * h * wd), dtype=w.dtype)
+    # For fixed (o, i, j) distinct taps hit distinct (c, u, v), so plain assignment is exact.
+    mat[rows[inside], colidx[inside]] = vals[inside]
+    return mat
+
+
+def _transpose_out_len(n_out, k, s, p, d, size, axis):
+    """Smallest input length giving `n_out`, or check a requested `size` gives it."""
+    lo = (n_out - 1) * s + d * (k - 1) + 1 - 2 * p
+    if size is None:
+        if lo < 1:
+            raise ValueError(
+                f"conv_transpose2d: output {axis} would be {lo} < 1 (dy {axis} {n_out}, kernel "
+                f"{k}, stride {s}, padding {p}, dilation {d})"
+            )
+        return lo
+    hi = lo + s - 1
+    if not lo <= size <= hi:
+        raise ValueError(
+            f"output_size: {axis} {size} is not compatible with dy {axis} {n_out} (kernel {k}, "
+            f"stride {s}, padding {p}, dilation {d}); it must lie in [{max(lo, 1)}, {hi}]"
+        )
+    return size
+
+
+def conv_transpose2d(dy, w, stride=1, padding=0, dilation=1, output_size=None) -> np.ndarray:
+    r"""Transposed convolution: the adjoint of :func:`conv2d` with respect to its input.
+
+    Parameters
+    ----------
+    dy : array_like, shape (N, C_out, H_out, W_out)
+        What to map back (e.g. the delta of a convolution's output).
+    w : array_like, shape (C_out, C_in, kh, kw)
+        The kernels of the convolution being transposed.
+    stride, padding, dilation : int or (int, int), optional
+        Those of the convolution being transposed.
+    output_size : (int, int), optional
+        ``(H, W)`` of the result. With stride > 1 several input sizes give the same
+        ``(H_out, W_out)`` (the last rows of a larger input may be skipped), so the size must
+        be stated to get a particular one; ``None`` picks the smallest,
+        :math:`(H_\text{out}-1)s_h + d_h(k_h-1) + 1 - 2p_h`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C_in, H, W)
+        Equal to ``conv2d_backward(dy, x, w, ...)[0]`` for any ``x`` of that shape.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`conv2d`; an `output_size` that does not map to ``(H_out, W_out)``.
+
+    Notes
+    -----
+    If :math:`C` is the matrix of :func:`conv2d_matrix`, this computes :math:`C^\top dy`
+    per image:
+
+    .. math::
+        dx^\text{pad}_{n,c,u,v} = \sum_{o,i,j,p,q}
+            [\,u = i s_h + p d_h\,][\,v = j s_w + q d_w\,]\; w_{o,c,p,q}\; dy_{n,o,i,j}
+
+    cropped by the padding. It is the "deconvolution" layer of generator networks: each
+    input entry spreads a kernel-shaped stamp onto a grid that is :math:`s` times finer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp import conv_transpose2d
+    >>> dy = np.array([[[[1.0, 2.0]]]])
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> conv_transpose2d(dy, w, stride=2)[0, 0]
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.]])
+    >>> conv_transpose2d(dy, w, stride=2, output_size=(3, 5)).shape
+    (1, 1, 3, 5)
+    """
+    dy = as_array(dy, "dy")
+    check_ndim(dy, 4, "dy", "(N, C_out, H_out, W_out)")
+    _check_nonempty(dy, "dy")
+    w = as_array(w, "w")
+    check_ndim(w, 4, "w", "(C_out, C_in, kh, kw)")
+    _check_nonempty(w, "w")
+    if dy.shape[1] != w.shape[0]:
+        raise ValueError(
+            f"channel mismatch: dy has {dy.shape[1]} channels (dy shape {dy.shape}) but w has "
+            f"C_out={w.shape[0]} (w shape {w.shape})"
+        )
+    st, pad, dil = _hyper(stride, padding, dilation)
+    if output_size is None:
+        size = (None, None)
+    else:
+        size = as_pair(output_size, "output_size", 1)
+    n, co, ho, wo = dy.shape
+    _, ci, kh, kw = w.shape
+    h = _transpose_out_len(ho, kh, st[0], pad[0], dil[0], size[0], "height")
+    wd = _transpose_out_len(wo, kw, st[1], pad[1], dil[1], size[1], "width")
+    dtype = common_dtype(dy, w)
+    dy = dy.astype(dtype, copy=False)
+    wmat = w.astype(dtype, copy=False).reshape(co, ci * kh * kw)
+    dcols = np.matmul(wmat.T, dy.reshape(n, co, ho * wo))
+    return _scatter(dcols, (n, ci, h, wd), (kh, kw), st, pad, dil, (ho, wo))
+
+
+def delta_full_conv(dy, w, x_shape, stride=1, padding=0, dilation=1) -> np.ndarray:
+    r"""The input gradient of a convolution: δ, fully padded, cross-correlated with the rotated kernel.
+
+    Parameters
+    ----------
+    dy : array_like, shape (N, C_out, H_out, W_out)
+        Delta of the convolution's output, :math:`\delta = \partial L/\partial y`.
+    w : array_like, shape (C_out, C_in, kh, kw)
+        The convolution's kernels.
+    x_shape : tuple of 4 ints
+        ``(N, C_in, H, W)``, the shape of the convolution's input (needed when stride > 1:
+        several input sizes give the same output size).
+    stride, padding, dilation : int or (int, int), optional
+        Those of the forward convolution.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C_in, H, W)
+        Equal to ``conv2d_backward(dy, x, w, ...)[0]``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`conv2d_backward`, with `dy` checked against the output shape that `x_shape`
+        implies.
+
+    Notes
+    -----
+    Stride 1, no padding (any dilation): flipping the kernel by 180° (both spatial axes) and swapping its
+    channel axes turns the backward sum of :func:`conv2d_backward` into an ordinary
+    cross-correlation of δ, zero-padded by the dilated kernel extent minus one on every side
+    (a "full" convolution):
+
+    .. math::
+        dx_{n,c,u,v} = \sum_{o,p,q} \tilde w_{c,o,p,q}\;
+            \delta^\text{full}_{n,\,o,\; u + p d_h,\; v + q d_w}, \qquad
+        \tilde w_{c,o,p,q} = w_{o,c,\,k_h-1-p,\,k_w-1-q} ,
+
+    where :math:`\delta^\text{full}` is δ padded by :math:`d_h(k_h-1)` rows and
+    :math:`d_w(k_w-1)` columns on each side.
+
+    Stride :math:`s > 1`: the forward pass only visited every :math:`s`-th position, so δ is
+    first *dilated* — :math:`s-1` zeros inserted between neighbouring entries — which puts
+    each δ back at the input position its window started from; then the same full
+    convolution applies. The result covers the padded input up to the last row a window
+    reached; rows beyond it get zero gradient. Finally the forward padding is cropped
+    off (those entries were constants, not inputs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp import conv2d_backward, delta_full_conv
+    >>> x = np.zeros((1, 1, 3, 3))
+    >>> w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> dy = np.array([[[[1.0, 0.0], [0.0, 0.0]]]])
+    >>> delta_full_conv(dy, w, x.shape)[0, 0]          # one delta stamps the kernel
+    array([[1., 2., 0.],
+           [3., 4., 0.],
+           [0., 0., 0.]])
+    >>> bool(np.allclose(delta_full_conv(dy, w, x.shape), conv2d_backward(dy, x, w)[0]))
+    True
+    """
+    if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4:
+        raise ValueError(f"x_shape must be a tuple (N, C_in, H, W) of 4 ints, got {x_shape!r}")
+    n, ci, h, wd = (as_int(v, f"x_shape[{i}]", 1) for i, v in enumerate(x_shape))
+    dy, w = as_array(dy, "dy"), as_array(w, "w")
+    # A stand-in for x: only its shape and dtype matter, so a zero-stride view costs nothing.
+    x_like = np.broadcast_to(np.zeros((), dtype=common_dtype(dy, w)), (n, ci, h, wd))
+    _, w, _, dy, st, pad, dil, out_hw = _conv_args(
+        x_like, w, None, stride, padding, dilation, dy=dy
+    )
+    co, _, kh, kw = w.shape
+    sh, sw = st
+    # 1. dilate delta: s-1 zeros between neighbours puts each delta where its window began
+    hd, wdd = (out_hw[0] - 1) * sh + 1, (out_hw[1] - 1) * sw + 1
+    if sh == 1 and sw == 1:
+        dyd = dy
+    else:
+        dyd = np.zeros((n, co, hd, wdd), dtype=dy.dtype)
+        dyd[:, :, ::sh, ::sw] = dy
+    # 2. rotate every kernel by 180 degrees and swap its in/out channels
+    w_rot = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    # 3. full convolution: pad by the dilated kernel extent - 1 on each side
+    eh, ew = dil[0] * (kh - 1), dil[1] * (kw - 1)
+    full = conv2d(dyd, w_rot, padding=(eh, ew), dilation=dil)
+    # 4. place on the padded input grid (rows no window reached get 0), then crop the padding
+    ph, pw = pad
+    dxp = np.zeros((n, ci, h + 2 * ph, wd + 2 * pw), dtype=full.dtype)
+    dxp[:, :, : full.shape[2], : full.shape[3]] = full
+    return np.ascontiguousarray(dxp[:, :, ph : ph + h, pw : pw + wd])
