@@ -18,6 +18,20 @@ _ROLE_REF = re.compile(r":(?:py:)?(?:func|mod|class|meth|attr|data|obj|exc|const
 _DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*(?P<inline>\S.*)?$")
 
 
+def _indented_block(lines: list[str], i: int, indent: str) -> tuple[list[str], int]:
+    """The lines from `i` on indented deeper than `indent` (blank lines between them included,
+    trailing blank lines dropped), and the index of the first line after them."""
+    body: list[str] = []
+    while i < len(lines) and (
+        not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > len(indent)
+    ):
+        body.append(lines[i])
+        i += 1
+    while body and not body[-1].strip():
+        body.pop()
+    return body, i
+
+
 def rst_math_to_markdown(text: str) -> str:
     """Rewrite ``.. math::`` blocks and ``:math:``/cross-reference roles in `text`."""
     lines = text.splitlines()
@@ -30,17 +44,9 @@ def rst_math_to_markdown(text: str) -> str:
             i += 1
             continue
         indent = m.group("indent")
-        body: list[str] = [m.group("inline")] if m.group("inline") else []
-        i += 1
-        # The directive's content: following lines indented deeper than the directive, and
-        # blank lines between them.
-        while i < len(lines) and (
-            not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > len(indent)
-        ):
-            body.append(lines[i])
-            i += 1
-        while body and not body[-1].strip():
-            body.pop()
+        body, i = _indented_block(lines, i + 1, indent)
+        if m.group("inline"):
+            body.insert(0, m.group("inline"))
         out.extend(_display_blocks(body, indent))
         if i < len(lines):
             out.append("")
@@ -89,15 +95,7 @@ def split_grouped_parameters(text: str) -> str:
         m = _GROUPED.match(line)
         if m and section in ("Parameters", "Other Parameters"):
             indent = m.group("indent")
-            body: list[str] = []
-            i += 1
-            while i < len(lines) and (
-                not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > len(indent)
-            ):
-                body.append(lines[i])
-                i += 1
-            while body and not body[-1].strip():
-                body.pop()
+            body, i = _indented_block(lines, i + 1, indent)
             for name in m.group("names").split(", "):
                 out += [f"{indent}{name} : {m.group('rest')}", *body]
             continue
