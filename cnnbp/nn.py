@@ -81,7 +81,26 @@ def _init_weight(shape, fan_in, fan_out, init, rng, dtype) -> np.ndarray:
 
 
 class Module:
-    """Base class: no parameters, ``forward`` / ``backward`` to be overridden."""
+    """Base class of the layers: ``params`` and ``grads`` dicts, ``forward`` / ``backward``.
+
+    A subclass overrides :meth:`forward` (cache what the backward pass needs) and
+    :meth:`backward` (add parameter gradients into ``grads``, return ``dx``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cnnbp.nn import Module
+    >>> class Double(Module):
+    ...     def forward(self, x):
+    ...         return 2 * x
+    ...     def backward(self, dy):
+    ...         return 2 * dy
+    >>> layer = Double()
+    >>> layer(np.array([1.0, -3.0])), layer.backward(np.ones(2))
+    (array([ 2., -6.]), array([2., 2.]))
+    >>> list(layer.modules()) == [layer], layer.params
+    (True, {})
+    """
 
     params: dict[str, np.ndarray]
     grads: dict[str, np.ndarray]

@@ -171,7 +171,17 @@ def window_argmax(feature_map, size: int = 2) -> tuple[tuple[int, int], ...]:
 
 
 class KernelFit(NamedTuple):
-    """Result of :func:`reconstruct_kernel`; unpacks as ``kernel, bias, residuals``."""
+    """Result of :func:`reconstruct_kernel`; unpacks as ``kernel, bias, residuals``.
+
+    Examples
+    --------
+    >>> from cnnbp import seed
+    >>> kernel, bias, residuals = seed.reconstruct_kernel()
+    >>> kernel.shape, bias, residuals.shape
+    ((2, 2), 0.0, (5,))
+    >>> bool(abs(seed.reconstruct_kernel().printed_residuals).max() < 0.005)
+    True
+    """
 
     kernel: np.ndarray
     """shape (2, 2): ``[[W00, w01], [w10, w11]]`` with :data:`W00` fixed."""
@@ -316,7 +326,17 @@ def _kernel_bias(kernel, bias) -> tuple[np.ndarray, float]:
 
 
 class SeedForward(NamedTuple):
-    """The intermediate values of :func:`forward_pass` (single example, no batch axes)."""
+    """The intermediate values of :func:`forward_pass` (single example, no batch axes).
+
+    Examples
+    --------
+    >>> from cnnbp import seed
+    >>> fw = seed.forward_pass()
+    >>> fw.x.shape, fw.pooled.shape, fw.s.shape, fw.h.shape
+    ((4, 4), (2, 2), (2, 2), (2,))
+    >>> round(float(fw.x[0, 0]), 2)
+    0.25
+    """
 
     x: np.ndarray
     """shape (4, 4): convolution output."""

@@ -57,3 +57,24 @@ def test_readme_example_runs():
     exec(compile(blocks[0], "README.md", "exec"), namespace)
     # The sample ends in a gradient check; it returns the relative error it measured.
     assert namespace["dw"].shape == namespace["w"].shape
+
+
+_MODULES = ["activations", "conv", "dense", "gradcheck", "loops", "losses", "nn", "pool", "seed", "views", "viz"]
+
+
+def _public_callables():
+    import importlib
+    import inspect
+
+    for name in _MODULES:
+        mod = importlib.import_module(f"cnnbp.{name}")
+        for attr in mod.__all__:
+            obj = getattr(mod, attr)
+            if callable(obj):
+                yield pytest.param(inspect.getdoc(obj) or "", id=f"{name}.{attr}")
+
+
+@pytest.mark.parametrize("doc", list(_public_callables()))
+def test_public_callable_has_a_doctest_example(doc):
+    """Every public function and class shows itself in a runnable Examples section."""
+    assert "Examples\n--------" in doc and ">>>" in doc.split("Examples\n--------", 1)[1]
