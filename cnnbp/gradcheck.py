@@ -24,6 +24,17 @@ __all__ = [
 ]
 
 
+def _check_perturbable(x, who: str) -> None:
+    """Raise ``TypeError`` unless `x` is a float ndarray that `who` can perturb in place."""
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise TypeError(
+            f"{who} perturbs x in place, so x must be a float ndarray, got "
+            f"{type(x).__name__}" + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
+        )
+    if not x.flags.writeable:
+        raise TypeError(f"{who} perturbs x in place, but x is read-only; pass a copy")
+
+
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     r"""Central-difference gradient of a scalar function, one entry at a time.
 
@@ -69,28 +80,21 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
     >>> x  # restored
     array([ 1., -2.,  3.])
     """
-    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise TypeError(
-            "numerical_gradient perturbs x in place, so x must be a float ndarray, got "
-            f"{type(x).__name__}" + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
-        )
+    _check_perturbable(x, "numerical_gradient")
     grad = np.zeros(x.shape, dtype=np.float64)
-    flat = x.reshape(-1)  # a view: writing to it perturbs x
-    if flat.base is None and x.size > 1:  # pragma: no cover - reshape of an ndarray is a view
-        raise TypeError("x must be contiguous enough to be perturbed in place")
-    gflat = grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
+    # Index x itself: a reshaped "flat view" would be a silent copy for non-contiguous x.
+    for i in np.ndindex(x.shape):
+        old = x[i]
         try:
-            flat[i] = old + eps
-            hi = flat[i]
+            x[i] = old + eps
+            hi = x[i]
             fp = float(f(x))
-            flat[i] = old - eps
-            lo = flat[i]
+            x[i] = old - eps
+            lo = x[i]
             fm = float(f(x))
         finally:
-            flat[i] = old
-        gflat[i] = (fp - fm) / (float(hi) - float(lo))
+            x[i] = old
+        grad[i] = (fp - fm) / (float(hi) - float(lo))
     return grad
 
 
@@ -268,8 +272,7 @@ def check_gradient_projection(
     >>> check_gradient_projection(lambda v: np.sum(v ** 2), x, 2 * x) < 1e-8
     True
     """
-    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise TypeError("check_gradient_projection perturbs x in place: x must be a float ndarray")
+    _check_perturbable(x, "check_gradient_projection")
     grad = np.asarray(grad, dtype=np.float64)
     if grad.shape != x.shape:
         raise ValueError(f"{name} has shape {grad.shape} but the input has shape {x.shape}")

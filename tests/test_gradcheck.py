@@ -54,8 +54,9 @@ def test_numerical_gradient_float32():
     assert x.dtype == np.float32
 
 
-@pytest.mark.parametrize("bad", [[1.0, 2.0], np.array([1, 2]), np.array([True])],
-                         ids=["list", "int-array", "bool-array"])
+@pytest.mark.parametrize(
+    "bad", [[1.0, 2.0], np.array([1, 2]), np.array([True])], ids=["list", "int-array", "bool-array"]
+)
 def test_numerical_gradient_needs_float_ndarray(bad):
     with pytest.raises(TypeError, match="x must be a float ndarray"):
         numerical_gradient(lambda v: 0.0, bad)
@@ -68,8 +69,11 @@ def test_relative_error_values():
     assert relative_error([3.0, 0.0], [0.0, 4.0]) == pytest.approx(5 / 7)
 
 
-@pytest.mark.parametrize(("a", "b"), [((3,), (3, 1)), ((2, 3), (3, 2)), ((1,), ())],
-                         ids=["N-vs-N1", "transposed", "1-vs-scalar"])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [((3,), (3, 1)), ((2, 3), (3, 2)), ((1,), ())],
+    ids=["N-vs-N1", "transposed", "1-vs-scalar"],
+)
 def test_relative_error_shape_mismatch(a, b):
     with pytest.raises(ValueError, match=r"relative_error needs equal shapes"):
         relative_error(np.ones(a), np.ones(b))
@@ -123,3 +127,29 @@ def test_check_gradient_projection_restores_x_and_checks_shape():
         check_gradient_projection(lambda v: 0.0, x, np.zeros(6))
     with pytest.raises(TypeError, match="x must be a float ndarray"):
         check_gradient_projection(lambda v: 0.0, [1.0, 2.0], np.zeros(2))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: np.arange(6.0).reshape(2, 3).T, lambda: np.arange(12.0).reshape(3, 4)[:, ::2]],
+    ids=["transposed", "strided-slice"],
+)
+def test_numerical_gradient_of_non_contiguous_input(make):
+    """x is perturbed through its own strides: a reshaped copy would give a zero gradient."""
+    x = make()
+    before = x.copy()
+    g = numerical_gradient(lambda v: np.sum(v**2), x)
+    np.testing.assert_allclose(g, 2 * before, rtol=1e-8)
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("fn", ["numerical_gradient", "check_gradient_projection"])
+def test_read_only_input_is_a_clear_type_error(fn):
+    x = np.ones(3)
+    x.flags.writeable = False
+    f = {
+        "numerical_gradient": lambda: numerical_gradient(np.sum, x),
+        "check_gradient_projection": lambda: check_gradient_projection(np.sum, x, np.ones(3)),
+    }[fn]
+    with pytest.raises(TypeError, match="read-only"):
+        f()
