@@ -225,6 +225,9 @@ def _layout(n: int, c_in: int, k: int, p: int) -> str:
 # Below this many im2col entries, per-call overhead dominates: gather with one `take` and
 # scatter with one `bincount` through a cached index map instead of kh*kw strided slices.
 _SMALL = 4096
+# ... and up to this many entries in one image's dense scatter matrix, the small backward pass
+# adds the input-gradient columns back with one product (see _TinyPlan.spread_matrix).
+_DENSE = 1 << 15
 
 
 @functools.lru_cache(maxsize=128)
@@ -252,8 +255,8 @@ class _TinyPlan:
     (``db`` as a dot: ~3x cheaper than a ufunc reduce) and the shapes.
     """
 
-    __slots__ = ("co", "entries", "flat", "idx", "n", "ones", "ph", "pw", "w_shape", "x_shape",
-                 "xp_len", "xp_shape", "y_shape")  # fmt: skip
+    __slots__ = ("co", "dense_size", "entries", "flat", "idx", "n", "ones", "ph", "pw", "spread",
+                 "w_shape", "x_shape", "xp_len", "xp_shape", "y_shape")  # fmt: skip
 
     def __init__(self, x_shape, w_shape, st, pad, dil, out_hw):
         n, c, h, wd = x_shape
@@ -268,6 +271,29 @@ class _TinyPlan:
         self.idx = idx[0] if n == 1 else idx
         self.flat = idx.reshape(-1)
         self.ones = {dt: np.ones(out_hw[0] * out_hw[1], dt) for dt in (_F32, _F64)}
+        # entries of one image's scatter as a dense 0/1 matrix (see spread_matrix)
+        self.dense_size = c * kh * kw * out_hw[0] * out_hw[1] * c * h * wd
+        self.spread = {}
+
+    def spread_matrix(self, dtype):
+        """``(K*P, C*H*W)`` 0/1 matrix: row ``(k, p)`` has its 1 where im2col read that entry.
+
+        ``dcols.reshape(N, K*P) @ S`` is then the whole scatter-add of the input gradient,
+        padding already cropped (rows that read padding are all zero): one product instead
+        of ``bincount`` + reshape + crop + cast, which is most of a tiny backward pass.
+        """
+        s = self.spread.get(dtype)
+        if s is None:
+            _, c, h, wd = self.x_shape
+            k, p = self.idx.shape[-2:]
+            ci, r, q = np.unravel_index(self.flat[: k * p], self.xp_shape[1:])
+            r, q = r - self.ph, q - self.pw
+            inside = (r >= 0) & (r < h) & (q >= 0) & (q < wd)
+            s = np.zeros((k * p, c * h * wd), dtype)
+            s[np.flatnonzero(inside), ((ci * h + r) * wd + q)[inside]] = 1
+            s.flags.writeable = False
+            self.spread[dtype] = s
+        return s
 
 
 # Plans by call signature (the keys of _SEEN_CONV): a repeat call with the same shapes,
@@ -398,7 +424,11 @@ def _backward_small(dy, x, w, plan):
         db = np.add.reduce(dy3, axis=(0, 2))  # skips ndarray.sum's Python-level wrapper
         dw = np.add.reduce(np.matmul(dy3, cols.transpose(0, 2, 1)), axis=0)
         dcols = np.matmul(wmat.T, dy3)
-    dxp = np.bincount(plan.flat, dcols.reshape(-1), plan.xp_len).reshape(plan.xp_shape)
+    if plan.dense_size <= _DENSE:
+        spread = plan.spread_matrix(dy.dtype)
+        dx = dcols.ravel().dot(spread) if n == 1 else np.matmul(dcols.reshape(n, -1), spread)
+        return dx.reshape(plan.x_shape), dw.reshape(plan.w_shape), db
+    dxp = np.bincount(plan.flat, dcols.ravel(), plan.xp_len).reshape(plan.xp_shape)
     if ph or pw:
         dxp = dxp[:, :, ph : ph + plan.x_shape[2], pw : pw + plan.x_shape[3]]
     # bincount works in float64; the copy also drops the cropped padding's buffer
@@ -452,7 +482,9 @@ def _backward(dy, x, w, st, pad, dil, out_hw, key=None):
             db = np.add.reduce(dy2, axis=1)  # skips ndarray.sum's Python-level wrapper
             dw = (dy2 @ cols.reshape(k, p).T).reshape(w.shape)
         else:
-            db = dy3.sum(axis=(0, 2))
+            # a matrix-vector product: ~2x faster than sum(axis=(0, 2)), which reduces
+            # across the batch axis in short strided runs
+            db = (dy.reshape(n * co, p) @ np.ones(p, dy.dtype)).reshape(n, co).sum(axis=0)
             if x.dtype == _F32:  # the transposed product is faster in sgemm (see _forward)
                 dw = np.matmul(cols, dy3.transpose(0, 2, 1)).sum(axis=0).T.reshape(w.shape)
             else:

@@ -142,9 +142,13 @@ _PLANS: dict = {}
 
 
 def _plan_for(key, x, size, stride, out_hw):
-    """``(entries, index maps)`` for these validated arguments; remembered when safe."""
+    """``(entries, index maps, disjoint)`` for these validated arguments; remembered when safe.
+
+    ``disjoint``: no two windows share an entry (stride >= size on both axes).
+    """
     plan = (x.shape[0] * x.shape[1] * out_hw[0] * out_hw[1] * size[0] * size[1],
-            _window_index(x.shape, size, stride, out_hw))  # fmt: skip
+            _window_index(x.shape, size, stride, out_hw),
+            stride[0] >= size[0] and stride[1] >= size[1])  # fmt: skip
     # safe: _pool_args stored the key, so the call passed every check without conversion
     if key is not None and key in _SEEN_POOL:
         if len(_PLANS) >= _SEEN_MAX:
@@ -158,11 +162,15 @@ def _max_small(x, maps):
     return np.maximum.reduce(x.take(maps[0]), -1)
 
 
-def _max_backward_small(dy, x, maps):
+def _max_backward_small(dy, x, maps, disjoint):
     idx, origin, offset = maps
     first = x.take(idx).argmax(-1)  # argmax returns the first maximum
     winner = origin + offset.take(first)
-    dx = np.bincount(winner.reshape(-1), dy.reshape(-1), x.size).reshape(x.shape)
+    if disjoint:  # every entry wins at most one window: a plain put, no accumulation
+        dx = np.zeros(x.shape, x.dtype)
+        dx.put(winner, dy)
+        return dx
+    dx = np.bincount(winner.ravel(), dy.ravel(), x.size).reshape(x.shape)
     return dx.astype(x.dtype, copy=False)  # bincount works in float64
 
 
@@ -200,7 +208,7 @@ def _max(x, size, stride, out_hw, key=None):
 
 def _max_backward(dy, x, size, stride, out_hw, key=None):
     if _small(x, size, out_hw):
-        return _max_backward_small(dy, x, _plan_for(key, x, size, stride, out_hw)[1])
+        return _max_backward_small(dy, x, *_plan_for(key, x, size, stride, out_hw)[1:])
     offsets = _offsets(size, stride, out_hw)
     overlap = stride[0] < size[0] or stride[1] < size[1]
     code = np.uint8 if len(offsets) < 256 else np.intp
@@ -365,7 +373,7 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
     key = _pool_key(x, size, stride, dy)
     plan = _PLANS.get(key)  # as in max_pool2d
     if plan is not None and plan[0] <= _SMALL:
-        return _max_backward_small(dy, x, plan[1])
+        return _max_backward_small(dy, x, plan[1], plan[2])
     x, dy, size, stride, out_hw = _pool_args(x, size, stride, dy=dy, what="max_pool2d_backward")
     return _max_backward(dy, x, size, stride, out_hw, key)
 

@@ -17,6 +17,7 @@ CONV_SHAPES = {
     "rect": (2, 3, 2, 7, 6, 3, 2),
     "wide": (3, 2, 4, 6, 8, 2, 3),
     "row-kernel": (1, 4, 3, 5, 7, 1, 3),
+    "batch-1ch": (3, 1, 2, 6, 5, 2, 3),  # N > 1 through the small path
 }
 CONV_GRID = [
     pytest.param(shape, s, p, d, id=f"{name}-s{s}-p{p}-d{d}")
@@ -26,10 +27,15 @@ CONV_GRID = [
 ]
 
 
-@pytest.fixture(params=["auto", "image", "batch", "chwn"])
+@pytest.fixture(params=["auto", "small-dense", "small-bincount", "image", "batch", "chwn"])
 def conv_path(request, monkeypatch):
-    """Force each internal strategy of the fast conv: small-index, or one im2col layout."""
-    if request.param != "auto":
+    """Force each internal strategy of the fast conv: small-index (its input gradient by a
+    dense product or by bincount), or one im2col layout."""
+    if request.param == "small-dense":
+        monkeypatch.setattr(cnnbp._fastconv, "_DENSE", 1 << 62)
+    elif request.param == "small-bincount":
+        monkeypatch.setattr(cnnbp._fastconv, "_DENSE", -1)
+    elif request.param != "auto":
         monkeypatch.setattr(cnnbp._fastconv, "_SMALL", -1)
         monkeypatch.setattr(cnnbp._fastconv, "_layout", lambda n, c_in, k, p: request.param)
     return request.param
