@@ -252,7 +252,8 @@ class _TinyPlan:
     public function and the arithmetic, so the small path runs from this precomputed record:
     the gather map (one image's ``(K, P)`` map when N == 1, which `take` turns straight into
     the 2-D operand of ``ndarray.dot``), its 1-D view for ``bincount``, ``ones(P)`` per dtype
-    (``db`` as a dot: ~3x cheaper than a ufunc reduce) and the shapes.
+    (``db`` as a dot: ~3x cheaper than a ufunc reduce), the shapes and, built on first use
+    per dtype when it is small enough, the scatter as a dense matrix (:meth:`spread_matrix`).
     """
 
     __slots__ = ("co", "dense_size", "entries", "flat", "idx", "n", "ones", "ph", "pw", "spread",

@@ -199,6 +199,8 @@ def max_pool2d(x, size=2, stride=None) -> np.ndarray:
     .. math::
         y_{n,c,i,j} = \max_{p,q}\; x_{n,\,c,\; i s_h + p,\; j s_w + q}
 
+    NaN counts as larger than every number: a window holding NaN has maximum NaN.
+
     Examples
     --------
     >>> import numpy as np
@@ -214,9 +216,9 @@ def max_pool2d(x, size=2, stride=None) -> np.ndarray:
         for c in range(channels):
             for i in range(ho):
                 for j in range(wo):
-                    y[n, c, i, j] = max(
-                        x[n, c, i * sh + p, j * sw + q] for p in range(kh) for q in range(kw)
-                    )
+                    window = [x[n, c, i * sh + p, j * sw + q] for p in range(kh) for q in range(kw)]
+                    # Python's max() would skip a NaN unless it came first
+                    y[n, c, i, j] = np.nan if np.isnan(window).any() else max(window)
     return y
 
 
@@ -242,7 +244,8 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
     Notes
     -----
     For each window, find the position of its maximum scanning rows then columns and
-    keeping the *first* one on ties (a strict ``>`` never replaces an equal earlier value):
+    keeping the *first* one on ties (a strict ``>`` never replaces an equal earlier value);
+    NaN counts as larger than every number, so a window holding NaN picks its first NaN:
 
     .. math::
         (p^*, q^*) = \text{first } \operatorname*{argmax}_{(p,q)}\; x_{n,\,c,\; i s_h + p,\; j s_w + q},
@@ -273,7 +276,9 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
                     for p in range(kh):
                         for q in range(kw):
                             u, v = i * sh + p, j * sw + q
-                            if x[n, c, u, v] > x[n, c, best_u, best_v]:
+                            value, best = x[n, c, u, v], x[n, c, best_u, best_v]
+                            # NaN beats every number but not an earlier NaN (np.argmax's rule)
+                            if value > best or (np.isnan(value) and not np.isnan(best)):
                                 best_u, best_v = u, v
                     dx[n, c, best_u, best_v] += dy[n, c, i, j]
     return dx

@@ -233,15 +233,31 @@ def _max_backward(dy, x, size, stride, out_hw, key=None):
         # One scan in row-major window order keeps the running maximum; a strict ">" never
         # lets a later equal value take over (the first-max rule). Offsets only grow, so the
         # offset of the last strict improvement, the first maximum, is max_k(k * improved_k):
-        # no masked assignment (where=), which is ~8x slower than a plain ufunc here.
+        # no masked assignment (where=), which is ~8x slower than a plain ufunc here. `hit`
+        # enters products as its uint8 view (bool * uint8 casts every entry: twice as slow).
         np.copyto(best, xb[:, offsets[0][0], offsets[0][1]])
-        which.fill(0)
+        hit01 = hit.view(np.uint8)
+        if len(offsets) == 1:
+            which.fill(0)
         for k, (rows, cols) in enumerate(offsets[1:], 1):
             s = xb[:, rows, cols]
             np.greater(s, best, out=hit)
             np.maximum(best, s, out=best)
-            np.multiply(hit, code(k), out=tmp)
-            np.maximum(which, tmp, out=which)
+            if k == 1:  # which is still 0, and max(0, 1 * hit) is hit
+                np.copyto(which, hit01)
+            else:
+                np.multiply(hit01, code(k), out=tmp)
+                np.maximum(which, tmp, out=which)
+        # NaN counts as larger than every number (as in np.argmax): np.maximum propagates it,
+        # so a window holding NaN ends with best = NaN, and its gradient goes to its first
+        # NaN. No comparison with NaN is true, so the scan never picked one: redo those
+        # windows, last offset to first so that the first NaN stays. NaN-free input pays one
+        # isnan + count per block, and the cheaper k == 1 step above makes up for it.
+        if len(offsets) > 1 and np.count_nonzero(np.isnan(best, out=hit)):
+            for k in range(len(offsets) - 1, -1, -1):
+                rows, cols = offsets[k]
+                np.isnan(xb[:, rows, cols], out=hit)
+                np.copyto(which, code(k), where=hit)
         for k, (rows, cols) in enumerate(offsets):
             np.equal(which, k, out=hit)
             target = dxb[:, rows, cols]
@@ -284,6 +300,9 @@ def max_pool2d(x, size=2, stride=None) -> np.ndarray:
         y_{n,c,i,j} = \max_{0 \le p < k_h,\; 0 \le q < k_w} x_{n,\,c,\; i s_h + p,\; j s_w + q}
 
     Computed as :math:`k_h k_w` element-wise maxima of strided slices of `x`.
+
+    **NaN** counts as larger than every number (as in :func:`numpy.argmax`): a window holding
+    NaN outputs NaN. Infinities are ordinary values.
 
     Examples
     --------
@@ -349,6 +368,10 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
 
     **Overlapping windows** (stride < size): an entry that is the maximum of several windows
     receives the *sum* of their deltas (``+=``, not ``=``).
+
+    **NaN** counts as larger than every number, as in :func:`numpy.argmax`: the whole
+    gradient of a window holding NaN goes to its first NaN in row-major order (the tie rule
+    again; PyTorch on CPU picks the last NaN instead).
 
     Examples
     --------

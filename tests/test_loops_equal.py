@@ -125,6 +125,27 @@ def test_pool_loops_equal_fast(rng, shape, size, stride, pool_path):
     )
 
 
+@pytest.mark.parametrize(("shape", "size", "stride"), POOL_GRID)
+def test_max_pool_loops_equal_fast_with_nan_and_inf(rng, shape, size, stride, pool_path):
+    """NaN counts as larger than every number on every path: a window holding NaN outputs
+    NaN and sends its gradient to its first NaN; infinities are ordinary values."""
+    x = rng.integers(0, 3, shape).astype(float)  # ties everywhere
+    u = rng.random(shape)
+    x[u < 0.15] = np.nan
+    x[(u >= 0.15) & (u < 0.2)] = np.inf
+    x[(u >= 0.2) & (u < 0.25)] = -np.inf
+    y = cnnbp.max_pool2d(x, size, stride)
+    np.testing.assert_array_equal(loops.max_pool2d(x, size, stride), y)
+    # NaN exactly where a window holds one: the mean of the NaN indicator is > 0 there
+    holds_nan = cnnbp.avg_pool2d(np.isnan(x).astype(float), size, stride) > 0
+    np.testing.assert_array_equal(np.isnan(y), holds_nan)
+    dy = rng.standard_normal(y.shape)
+    dx = cnnbp.max_pool2d_backward(dy, x, size, stride)
+    np.testing.assert_allclose(loops.max_pool2d_backward(dy, x, size, stride), dx, atol=1e-12)
+    # every window's delta lands on a NaN of it if it has one
+    assert np.isclose(dx[np.isnan(x)].sum(), dy[holds_nan].sum())
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     n=st.integers(1, 2),

@@ -1,14 +1,17 @@
-"""cnnbp.pool: finite differences, overlapping windows, the first-max tie rule, bad input."""
+"""cnnbp.pool: finite differences, overlapping windows, the first-max tie rule, NaN and inf,
+bad input."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cnnbp
 from cnnbp import (
     avg_pool2d,
     avg_pool2d_backward,
     check_gradient,
+    loops,
     max_pool2d,
     max_pool2d_backward,
 )
@@ -92,6 +95,130 @@ def test_ties_with_overlapping_windows():
     dx = max_pool2d_backward(np.ones((1, 1, 2, 2)), x, size=2, stride=1)
     # each window's first entry is its top-left corner
     np.testing.assert_array_equal(dx[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+
+
+NAN, INF = np.nan, np.inf
+
+# (x plane, size, stride, expected y plane, expected dx plane for dy = 1, 2, 4, ... by window
+# in row-major order). NaN counts as larger than every number: a window holding NaN outputs
+# NaN and its whole gradient goes to its first NaN in row-major window order.
+NONFINITE = {
+    "nan-first": (
+        [[NAN, 5, 1, 2], [7, 1, 3, 0]],
+        2,
+        None,
+        [[NAN, 3]],
+        [[1, 0, 0, 0], [0, 0, 2, 0]],
+    ),
+    "nan-middle": (
+        [[1, 9, 2], [3, NAN, 8], [4, 0, 5]],
+        3,
+        None,
+        [[NAN]],
+        [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    ),
+    "nan-last": ([[1, 9, 6, 2], [3, NAN, 0, 6]], 2, None, [[NAN, 6]], [[0, 0, 2, 0], [0, 1, 0, 0]]),
+    "two-nans": (
+        [[1, NAN, 0, 0], [NAN, 9, 0, 0]],
+        2,
+        None,
+        [[NAN, 0]],
+        [[0, 1, 2, 0], [0, 0, 0, 0]],
+    ),
+    "nan-before-nan": ([[NAN, NAN], [2, NAN]], 2, None, [[NAN]], [[1, 0], [0, 0]]),
+    "nan-among-ties": (
+        [[5, 5, 5, 5], [NAN, 5, 5, 5]],
+        2,
+        None,
+        [[NAN, 5]],
+        [[0, 0, 2, 0], [1, 0, 0, 0]],
+    ),
+    "nan-beats-inf": ([[INF, 1], [NAN, INF]], 2, None, [[NAN]], [[0, 0], [1, 0]]),
+    # stride 1: all four windows hold the centre NaN, which collects 1 + 2 + 4 + 8
+    "overlap-shared-nan": (
+        [[9, 1, 9], [1, NAN, 1], [9, 1, 9]],
+        2,
+        1,
+        [[NAN, NAN], [NAN, NAN]],
+        [[0, 0, 0], [0, 15, 0], [0, 0, 0]],
+    ),
+    # windows (0, 0) and (0, 1) pick the NaN at (0, 1), windows (1, 0) and (1, 1) the one at (1, 1)
+    "overlap-two-nans": (
+        [[0, NAN, 0], [0, NAN, 0], [7, 7, 7]],
+        2,
+        1,
+        [[NAN, NAN], [NAN, NAN]],
+        [[0, 3, 0], [0, 12, 0], [0, 0, 0]],
+    ),
+    # stride 1 along a row: windows 0-1 hold the NaN, window 2 does not and keeps its own max
+    "overlap-nan-and-numbers": (
+        [[1, NAN, 3, 8], [2, 0, 9, 4]],
+        2,
+        1,
+        [[NAN, NAN, 9]],
+        [[0, 3, 0, 0], [0, 0, 4, 0]],
+    ),
+    "inf": ([[1, INF, 3, 2], [INF, 2, 3, -INF]], 2, None, [[INF, 3]], [[0, 1, 2, 0], [0, 0, 0, 0]]),
+    "minus-inf-everywhere": (
+        [[-INF, -INF, -INF, -INF], [-INF, -INF, -INF, -3]],
+        2,
+        None,
+        [[-INF, -3]],
+        [[1, 0, 0, 0], [0, 0, 0, 2]],
+    ),
+}
+
+
+@pytest.fixture(params=["auto", "sliced", "sliced-blocks", "loops"])
+def max_pool_impl(request, monkeypatch):
+    """``(max_pool2d, max_pool2d_backward)`` on each internal path of the fast pool (index
+    gather, strided slices, one plane per block) and the loop version."""
+    if request.param in ("sliced", "sliced-blocks"):
+        monkeypatch.setattr(cnnbp.pool, "_SMALL", -1)
+    if request.param == "sliced-blocks":
+        monkeypatch.setattr(cnnbp.pool, "_BLOCK_BYTES", 1)
+    module = loops if request.param == "loops" else cnnbp
+    return module.max_pool2d, module.max_pool2d_backward
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize(
+    ("plane", "size", "stride", "y_plane", "dx_plane"),
+    list(NONFINITE.values()),
+    ids=list(NONFINITE),
+)
+def test_max_pool_nan_and_inf(max_pool_impl, dtype, plane, size, stride, y_plane, dx_plane):
+    fwd, bwd = max_pool_impl
+    plane = np.array(plane, dtype)
+    # channel 0 is all zeros (every window's first entry wins), so with one plane per block
+    # the NaN sits in a later block next to a NaN-free one
+    x = np.stack([np.zeros_like(plane), plane])[None]
+    y = fwd(x, size, stride)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y[0, 1], y_plane)  # NaN exactly where expected
+    assert not np.isnan(y[0, 0]).any()
+    dy = (2.0 ** np.arange(2 * y[0, 0].size)).reshape(y.shape).astype(dtype)
+    dx = bwd(dy, x, size, stride)
+    assert dx.dtype == dtype
+    np.testing.assert_array_equal(dx[0, 1], np.array(dx_plane) * dy[0, 1].min())
+    first_entries = np.zeros_like(plane)
+    sh, sw = (size, size) if stride is None else (stride, stride)
+    for (i, j), d in np.ndenumerate(dy[0, 0]):
+        first_entries[i * sh, j * sw] += d
+    np.testing.assert_array_equal(dx[0, 0], first_entries)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_max_pool_nan_in_a_window_of_256_offsets(max_pool_impl, dtype):
+    # 256 offsets do not fit the sliced path's uint8 offset codes: the wider codes take NaN too
+    fwd, bwd = max_pool_impl
+    x = np.arange(256.0, dtype=dtype).reshape(1, 1, 16, 16)
+    x[0, 0, 12, 8] = x[0, 0, 15, 15] = np.nan  # offsets 200 and 255: the first wins
+    assert np.isnan(fwd(x, 16)).all()
+    dx = bwd(np.full((1, 1, 1, 1), 3.0, dtype), x, 16)
+    expected = np.zeros_like(x)
+    expected[0, 0, 12, 8] = 3.0
+    np.testing.assert_array_equal(dx, expected)
 
 
 def test_known_values():
