@@ -219,6 +219,9 @@ def _max_backward(dy, x, size, stride, out_hw, key=None):
         k * o == n for k, o, n in zip(size, out_hw, x.shape[2:], strict=True)
     )
     dx = (np.empty if tiles else np.zeros)(xp.shape, dtype=x.dtype)
+    # dy * hit routes every delta in one pass, but inf * 0 is NaN: an infinite or NaN delta
+    # would leak NaN onto the other entries of its window, so such a dy is routed by np.where.
+    finite = bool(np.isfinite(dy).all())
     shape = (blocks[0][1] - blocks[0][0], *out_hw)
     best_buf, which_buf = np.empty(shape, dtype=x.dtype), np.empty(shape, dtype=code)
     hit_buf, tmp_buf = np.empty(shape, dtype=bool), np.empty(shape, dtype=code)
@@ -261,7 +264,13 @@ def _max_backward(dy, x, size, stride, out_hw, key=None):
         for k, (rows, cols) in enumerate(offsets):
             np.equal(which, k, out=hit)
             target = dxb[:, rows, cols]
-            if overlap:  # several windows may share a maximum: accumulate
+            if not finite:
+                routed = np.where(hit, dyb, 0)
+                if overlap:
+                    np.add(target, routed, out=target)
+                else:
+                    np.copyto(target, routed)
+            elif overlap:  # several windows may share a maximum: accumulate
                 np.add(target, dyb * hit, out=target)
             else:  # every entry belongs to at most one window: assign
                 np.multiply(dyb, hit, out=target)

@@ -221,6 +221,26 @@ def test_max_pool_nan_in_a_window_of_256_offsets(max_pool_impl, dtype):
     np.testing.assert_array_equal(dx, expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan], ids=["inf", "-inf", "nan"])
+@pytest.mark.parametrize(("size", "stride"), [(2, None), (3, 1)], ids=["tiled", "overlapping"])
+def test_max_pool_backward_routes_a_nonfinite_delta_only_to_its_maximum(
+    max_pool_impl, dtype, bad, size, stride
+):
+    # inf * 0 is NaN: multiplying dy by a 0/1 mask would leak NaN onto the losing entries
+    _, bwd = max_pool_impl
+    x = np.arange(36.0, dtype=dtype)[::-1].reshape(1, 1, 6, 6)  # each window's max: top left
+    n_out = len(range(0, 6 - size + 1, stride or size))
+    dy = np.ones((1, 1, n_out, n_out), dtype)
+    dy[0, 0, 1, 1] = bad
+    dx = bwd(dy, x, size, stride)
+    s = stride or size
+    expected = np.zeros_like(x)
+    for (i, j), d in np.ndenumerate(dy[0, 0]):
+        expected[0, 0, i * s, j * s] += d
+    np.testing.assert_array_equal(dx, expected)  # NaN only where the bad delta lands
+
+
 def test_known_values():
     x = np.arange(24.0).reshape(1, 2, 3, 4)
     np.testing.assert_array_equal(max_pool2d(x)[0], [[[5.0, 7.0]], [[17.0, 19.0]]])
