@@ -11,14 +11,18 @@
 # delta from the index form of the convolution. It turns out to be a **full convolution of
 # the upper layer's delta with the upper kernel**, which `conv2d` computes as a
 # cross-correlation of the zero-padded delta with the kernel **rotated by 180°**, times the
-# derivative of the activation in between. Then it runs the numbers on the question's network with one invented
-# layer added below it, and checks every gradient against finite differences.
+# derivative of the activation in between. Then it runs the numbers on the question's network
+# with one invented layer added below it, and checks every gradient against finite differences.
+#
+# **Notation on this page.** It keeps the answer's letters, like the worked example: $x^l$ is
+# the output of convolution layer $l$ (before its activation), $o^l$ the activated output that
+# feeds the next layer, and $(m, n)$ a kernel tap. $(p, q)$ is a position in $o^1$, the input
+# of layer 2. From the next page on, $x$ is a layer's *input* instead.
 
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 
 from cnnbp import (
     check_gradient,
@@ -34,13 +38,16 @@ from cnnbp import (
     sigmoid_backward,
 )
 from cnnbp.seed import BIAS, DELTA_H, DELTA_MAP, FC_WEIGHTS, INPUT, KERNEL
-from cnnbp.viz import show_dx_sources, show_matrices
+from cnnbp.viz import show_dx_sources, show_markdown, show_matrices
 
 # %% [markdown]
 # ## Two layers, in the answer's notation
 #
 # The answer writes layer $l$ as $x^l_{i,j} = \sum_m \sum_n w^l_{m,n}\, o^{l-1}_{i+m,\,j+n} +
-# b^l$: the convolution of the previous layer's output $o^{l-1}$, and calls
+# b^l_{i,j}$: the convolution of the previous layer's output $o^{l-1}$, plus a bias for every
+# output position. With one bias per channel, as in every convolution layer (see
+# [the kernel-gradient page](../../example/04_kernel_gradient/)) and as on this page, the last
+# term is a single $b^l$; it plays no part in the deltas below. The answer calls
 # $\delta^l_{i,j} = \partial E/\partial x^l_{i,j}$ the delta of layer $l$. Stack two of them,
 # with an activation $f$ in between:
 #
@@ -108,10 +115,13 @@ from cnnbp.viz import show_dx_sources, show_matrices
 # \qquad\text{for the logistic sigmoid } f'(x^1_{p,q}) = o^1_{p,q}\,(1 - o^1_{p,q}).
 # $$
 #
-# In one line, for any depth: $\delta^{l-1} = \big(\operatorname{pad}_{k-1}(\delta^l) \star
+# In one line, for any depth (with stride 1 and no padding or dilation, as here):
+# $\delta^{l-1} = \big(\operatorname{pad}_{k-1}(\delta^l) \star
 # \operatorname{rot180}(w^l)\big) \odot f'(x^{l-1})$, with $\star$ the cross-correlation of the
 # forward pass and $\operatorname{pad}_{k-1}$ the ring of $k-1$ zeros; if a pooling layer sits
-# in between, route through it first (as the question does for max-pooling).
+# in between, route through it first (as the question does for max-pooling). The general form,
+# with stride, padding and dilation, is on the
+# [Stride, padding, dilation](../03_stride_padding_dilation/) page.
 #
 # ## The question's numbers
 #
@@ -166,13 +176,13 @@ terms = [(m, n, delta2[0, 0, p - m, q - n], w2[0, 0, m, n]) for m in range(2) fo
 value = sum(d * wt for _, _, d, wt in terms)
 symbols = " + ".join(f"\\delta^2_{{{p - m},{q - n}}} w^2_{{{m},{n}}}" for m, n, _, _ in terms)
 products = [f"({d:.4f})({wt:.4f})" for _, _, d, wt in terms]
-display(Markdown(
+show_markdown(
     "$$\\begin{align}"
     f"\\frac{{\\partial E}}{{\\partial o^1_{{{p},{q}}}}} &= {symbols} \\\\ "
     f"&= {' + '.join(products[:2])} \\\\ &\\quad + {' + '.join(products[2:])} \\\\ "
     f"&= {value:.6f}"
     "\\end{align}$$"
-))
+)
 assert np.isclose(value, do1_backward[0, 0, p, q])
 assert sum(d != 0 for _, _, d, _ in terms) == 2   # "only two meet a non-zero delta"
 assert np.count_nonzero(delta2) == 4
@@ -183,7 +193,8 @@ assert np.count_nonzero(delta2) == 4
 # The values of the question's $5 \times 5$ map all lie strictly between 0 and 1, as they would
 # if it were the output of a logistic sigmoid, so let the earlier layer end with one. The
 # sigmoid's derivative needs only its output, $f' = o^1(1 - o^1)$, so $\delta^1$ follows from
-# the question's numbers alone, before anything about layer 1 is invented:
+# the question's numbers and the reconstructed kernel alone, before anything about layer 1 is
+# invented:
 
 # %%
 assert np.all((o1 > 0) & (o1 < 1))
@@ -288,8 +299,8 @@ results = {
     "∂E/∂w² (the question's kernel)": check_gradient(energy, w2, dw2, rtol=1e-6, name="dw2"),
     "∂E/∂b² (the question's bias)": check_gradient(energy, b2, db2, rtol=1e-6, name="db2"),
 }
-display(Markdown("| gradient | relative error vs. central differences |\n|---|---|\n"
-                 + "\n".join(f"| {k} | {v:.1e} |" for k, v in results.items())))
+show_markdown("| gradient | relative error vs. central differences |\n|---|---|\n"
+              + "\n".join(f"| {k} | {v:.1e} |" for k, v in results.items()))
 
 # %% [markdown]
 # ## Why the rotation shows up here and not in the weight gradient

@@ -9,7 +9,8 @@
 # The short answer: every index that appears in the forward pass appears in the backward pass
 # too, and every index that the *gradient's* array does not have is summed over. Each
 # kernel slice $w_{o,c}$ gets the single-channel formula of the worked example, fed with its
-# own input channel $c$ and its own output delta $o$, summed over the examples of the batch.
+# own input channel $c$ and the delta of its own output channel $o$, summed over the examples
+# of the batch.
 #
 # Stride 1 and no padding here; [the next page](../03_stride_padding_dilation/) adds stride,
 # padding and dilation to the same sums.
@@ -18,7 +19,6 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 
 from cnnbp import (
     check_gradient,
@@ -26,7 +26,7 @@ from cnnbp import (
     conv2d_backward,
     delta_full_conv,
 )
-from cnnbp.viz import show_channel_wiring, show_matrix
+from cnnbp.viz import show_channel_wiring, show_markdown, show_matrix
 
 # %% [markdown]
 # ## The forward pass with channels
@@ -43,8 +43,10 @@ from cnnbp.viz import show_channel_wiring, show_matrix
 # $$
 #
 # (We write the example index as $\nu$ so that $n$ stays the kernel column, as in the
-# question.) With $C_\text{in} = C_\text{out} = N = 1$ this is the seed's
-# $x_{i,j} = \sum_m \sum_n w_{m,n}\, o_{i+m,j+n} + b$.
+# question.) With $C_\text{in} = C_\text{out} = N = 1$ this is the worked example's
+# convolution, $y_{i,j} = \sum_m \sum_n w_{m,n}\, x_{i+m,j+n} + b$; the worked example,
+# following the answer, calls its input $o$ and its output $x$, while on this page $x$ is the
+# input, $y$ the output and $o$ only ever an output-channel index.
 # The figure shows the wiring for $C_\text{in} = 2$, $C_\text{out} = 3$: six kernels, each
 # joining one input channel to one output channel (grey lines: every input reaches every
 # output). The red paths preview the backward pass: on the left, everything input channel 1
@@ -94,9 +96,10 @@ plt.show()
 #
 # So, to the comment's question: with several channels, $\partial E/\partial w$ is an array of
 # shape $(C_\text{out}, C_\text{in}, k_h, k_w)$, and each $k_h \times k_w$ slice
-# $\partial E/\partial w_{o,c}$ is the question's single-channel gradient
-# $\sum_{i,j}\delta_{ij}\,o_{i+m,j+n}$ computed from input channel $c$ and delta channel $o$,
-# added up over the examples of the batch.
+# $\partial E/\partial w_{o,c}$ is the question's single-channel gradient with input channel $c$
+# in place of the question's input map and delta channel $o$ in place of its delta map, that is
+# $\sum_{i,j}\delta_{\nu,o,i,j}\,x_{\nu,c,\,i+m,\,j+n}$ for one example $\nu$, added up over the
+# examples of the batch.
 
 # %% [markdown]
 # ## Shapes, from real arrays
@@ -130,7 +133,7 @@ rows = [
 ]
 table = "| array | what | shape in symbols | shape here |\n|---|---|---|---|\n"
 table += "\n".join(f"| `{n}` | {what} | {sym} | {a.shape} |" for n, what, sym, a in rows)
-display(Markdown(table))
+show_markdown(table)
 assert y.shape == delta.shape == (N, c_out, H - kh + 1, W - kw + 1)
 assert dx.shape == x.shape and dw.shape == w.shape and db.shape == b.shape
 
@@ -139,7 +142,7 @@ assert dx.shape == x.shape and dw.shape == w.shape and db.shape == b.shape
 #
 # Take one slice of the kernel gradient, $\partial E/\partial w_{o,c}$ for $o = 1$, $c = 0$.
 # The formula says: correlate input channel 0 of each example with delta channel 1 of the same
-# example (the delta map acting as the kernel, exactly as in the answer's code), then add the
+# example (the delta map acting as the kernel, exactly as in the answer's formula), then add the
 # examples. The figure shows the two contributions and their sum; the cell below checks the
 # sum against cnnbp's `dw[1, 0]`, using `conv2d` on single-channel slices as the
 # correlation.
@@ -199,11 +202,11 @@ assert np.allclose(sum(per_output), dx[v, c])
 # batch and the whole map.
 
 # %%
-display(Markdown(
+show_markdown(
     "| output channel $o$ | $\\sum_{\\nu,i,j}\\delta_{\\nu,o,i,j}$ | `db[o]` from cnnbp |\n"
     "|---|---|---|\n"
     + "\n".join(f"| {k} | {delta[:, k].sum():+.4f} | {db[k]:+.4f} |" for k in range(c_out))
-))
+)
 assert np.allclose(db, delta.sum(axis=(0, 2, 3)))
 
 # %% [markdown]
@@ -225,10 +228,10 @@ errors = {
     "dW": check_gradient(energy, w, dw, rtol=1e-7, name="dw"),
     "db": check_gradient(energy, b, db, rtol=1e-7, name="db"),
 }
-display(Markdown(
+show_markdown(
     "| gradient | entries | relative error vs. central differences |\n|---|---|---|\n"
     + "\n".join(f"| {k} | {g.size} | {e:.1e} |" for (k, e), g in zip(errors.items(), (dx, dw, db), strict=True))
-))
+)
 
 # %% [markdown]
 # ## What to remember

@@ -15,12 +15,16 @@
 # Channels and batch are kept throughout (see [the previous page](../02_channels/)); they ride
 # along unchanged. Each of $s$, $p$, $d$ may differ between height and width, which
 # cnnbp allows; the formulas are written for one axis where the other is the same.
+#
+# **Notation on this page.** As on the previous page, $x$ is the layer's input, $y$ its output,
+# $\nu$ the example, $o$ and $c$ the output and input channels and $(m, n)$ the kernel tap; new
+# here, $p$ is the padding (on the pages before it was a pooled value or an input row) and
+# $(u, v)$ an input position.
 
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 
 from cnnbp import (
     check_gradient,
@@ -30,7 +34,7 @@ from cnnbp import (
     delta_full_conv,
     numerical_gradient,
 )
-from cnnbp.viz import show_conv_windows, show_matrices, show_matrix
+from cnnbp.viz import show_conv_windows, show_markdown, show_matrices, show_matrix
 
 # %% [markdown]
 # ## The forward pass
@@ -44,9 +48,10 @@ from cnnbp.viz import show_conv_windows, show_matrices, show_matrix
 #     \tilde x_{\nu,c,\; s_h i + d_h m,\; s_w j + d_w n} .
 # $$
 #
-# With $s = d = 1$ and $p = 0$ this is the question's $x_{i,j} = \sum_m\sum_n w_{m,n}\,
-# o_{i+m,j+n} + b$. The pictures below show, for two outputs each, which input cells are read
-# (labels are the kernel taps $m,n$; grey cells are padding).
+# With $s = d = 1$ and $p = 0$ this is the question's convolution, $y_{i,j} = \sum_m\sum_n w_{m,n}\,
+# x_{i+m,j+n} + b$ (the worked example, following the answer, calls the input $o$ and the output
+# $x$). The pictures below show, for two outputs each, which input cells are read (labels are the
+# kernel taps $m,n$; grey cells are padding).
 
 # %%
 panels = [
@@ -147,7 +152,7 @@ for (h, w_), (kh, kw_), s, p, d, what in size_cases:
     real = conv2d(np.zeros((1, 1, h, w_)), np.zeros((1, 1, kh, kw_)), None, s, p, d).shape[2:]
     assert formula == api == real
     lines.append(f"| {case(h, w_, kh, kw_, s, p, d)} | {formula} | {what} |")
-display(Markdown("\n".join(lines)))
+show_markdown("\n".join(lines))
 
 # %% [markdown]
 # When the division in the formula is not exact, its remainder is the number of rows at the
@@ -349,7 +354,7 @@ for (h, w_), k, s, p, d in grad_cases:
     assert all(same)
     rows.append(f"| {case(h, w_, *k, s, p, d)} | ${y.shape[2]}\\times{y.shape[3]}$ | "
                 + " | ".join(f"{e:.0e}" for e in errs) + " |")
-display(Markdown("\n".join(rows)))
+show_markdown("\n".join(rows))
 
 # %% [markdown]
 # The three error columns are relative errors $\lVert g - \hat g\rVert / (\lVert g\rVert +

@@ -17,7 +17,6 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 from numpy.lib.stride_tricks import sliding_window_view
 
 import cnnbp
@@ -33,7 +32,7 @@ from cnnbp import (
     loops,
 )
 from cnnbp.seed import DELTA_MAP, DW_ANSWER, INPUT, KERNEL, W00
-from cnnbp.viz import show_matrices, show_matrix
+from cnnbp.viz import show_markdown, show_matrices, show_matrix
 
 x = np.array(INPUT)[None, None]        # (1, 1, 5, 5)
 w = np.array(KERNEL)[None, None]       # (1, 1, 2, 2)
@@ -87,12 +86,12 @@ assert round(float(y[0, 0]), 2) == 0.25
 
 # %%
 dw_gemm = (cols @ delta.reshape(-1)).reshape(2, 2)
-display(Markdown(
+show_markdown(
     "| | $m, n = 0,0$ | $0,1$ | $1,0$ | $1,1$ |\n|---|---|---|---|---|\n"
     "| $X_\\text{col}\\operatorname{vec}(\\delta)$ | "
     + " | ".join(f"{v:.6f}" for v in dw_gemm.ravel()) + " |\n"
     "| printed by the answer | " + " | ".join(f"{v:.6f}" for v in DW_ANSWER.ravel()) + " |"
-))
+)
 assert np.allclose(dw_gemm, DW_ANSWER, atol=5e-7)
 
 # %% [markdown]
@@ -296,14 +295,15 @@ for title, views in cases.items():
             worst = max(worst, diff)
             cells.append(f"{diff:.1e}")
         table.append(f"| {name} | " + " | ".join(cells) + " |")
-    display(Markdown("\n".join(table)))
+    show_markdown("\n".join(table))
 assert worst < 1e-12
 print(f"largest difference from cnnbp's fast path anywhere in the table: {worst:.1e}")
 
 # %% [markdown]
 # The numbers are maximum absolute differences from cnnbp's fast path; "—" marks a view that
-# does not compute that quantity (the full convolution and $C^\top$ are statements about the
-# input gradient). The differences are a few units in the last place of float64 (the largest
+# does not compute that quantity (the full convolution and `conv_transpose2d` compute only the
+# input gradient; the dense matrix $C$ gives $y$ and, through $C^\top$, $dx$, but not $dW$). The
+# differences are a few units in the last place of float64 (the largest
 # is printed under the tables): rounding, because the views add the same terms in different
 # orders.
 #

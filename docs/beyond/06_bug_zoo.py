@@ -1,25 +1,30 @@
 # %% [markdown]
 # # Bug zoo
 #
-# Backward passes fail quietly. A wrong gradient has the right shape, the loss usually still
-# goes down for a while, and a small hand-made test often passes. This page collects the
-# classic mistakes of hand-written CNN backpropagation. Each one is implemented **on purpose**,
-# as a small function clearly marked as wrong, and then shown two ways:
+# Backward passes fail quietly. A wrong gradient typically has the right shape, the loss usually
+# still goes down for a while, and a small hand-made test often passes. This page collects the
+# classic mistakes of hand-written CNN backpropagation. Each one is implemented **on purpose**, as a
+# small function clearly marked as wrong, and then shown two ways:
 #
 # 1. a *naive* check that the bug slips through, the kind of test one writes first;
 # 2. a *proper* check that catches it: `cnnbp.check_gradient` (central differences of the real
 #    forward pass with a random upstream gradient, on shapes that exercise the bug).
 #
 # The correct reference is always cnnbp itself. The loops mirror those of
-# [`cnnbp.loops`](../../reference/loops/), with the same index names (`n` image, `o` output
-# channel, `c` input channel, `(i, j)` output position, `(p, q)` offset in the kernel or window,
-# `(u, v)` input position); each bug is one line, marked `# BUG`.
+# [`cnnbp.loops`](../../reference/loops/); each bug is one line, marked `# BUG`.
+#
+# **Notation on this page.** The index names are those of `cnnbp.loops`: `n` is the image,
+# `o` the output channel, `c` the input channel, `(i, j)` the output position, `(p, q)` the
+# offset inside the kernel or pooling window (not padding, as on the
+# [stride and padding page](../03_stride_padding_dilation/)) and `(u, v)` the input position.
+# $x$ is a layer's input and $\delta$ (`dy` in the code) the gradient of its output, as from
+# [Channels and batches](../02_channels/) on; only section 4, which reuses the question's
+# arrays, calls the input map `o` and the delta map `d`, as the answer does.
 
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 from scipy.signal import correlate2d
 
 from cnnbp import (
@@ -33,7 +38,7 @@ from cnnbp import (
     relative_error,
     seed,
 )
-from cnnbp.viz import show_matrices
+from cnnbp.viz import show_markdown, show_matrices
 
 rng = np.random.default_rng(6)
 
@@ -64,10 +69,9 @@ results = {}
 # %% [markdown]
 # ## 1. The stride forgotten in the backward loop
 #
-# A strided convolution reads its input at $u = i\,s + p$. A backward loop written and tested
-# at stride 1 often says $u = i + p$: identical at $s = 1$, wrong at every other stride, and
-# the arrays still have the right shapes, so nothing crashes.
-
+# A strided convolution reads its input at $u = i\,s + p$, with $s$ the stride and $p$ the kernel
+# row offset. A backward loop written and tested at stride 1 often says $u = i + p$: identical at
+# $s = 1$, wrong at every other stride, and the arrays still have the right shapes, so nothing crashes.
 # %%
 def conv2d_backward_no_stride(dy, x, w, stride=1):
     """DELIBERATELY WRONG: maps output position (i, j) back to the input without the stride."""
@@ -207,13 +211,13 @@ assert not passed["random kernel"] and mean_3
 # ## 4. Swapped arguments in the weight-gradient correlation
 #
 # The weight gradient is the valid cross-correlation of the layer's input with its delta,
-# $\partial E/\partial w_{m,n} = \sum_{i,j} \delta_{i,j}\, o_{i+m,\,j+n}$. The question's
-# answer computes it with SciPy as `correlate2d(o, d, "valid")`. Swap the two arguments and
-# SciPy, which in `"valid"` mode slides the smaller array over the larger, returns the same
-# numbers rotated by 180°. Here with the question's own input `o` and delta map `d` (the Data
-# Science Stack Exchange question "back propagation in CNN" (2018) by koryakinp, and its
-# answer), against the forward pass with the reconstructed kernel.
-
+# $\partial E/\partial w_{p,q} = \sum_{i,j} \delta_{i,j}\, o_{i+p,\,j+q}$. The answer's printed result is
+# exactly SciPy's `correlate2d(o, d, "valid")` (the line of code that produced it is lost; see
+# [Checking the answer](../../example/05_checking_the_answer/)). Swap the two arguments and SciPy,
+# which in `"valid"` mode slides the smaller array over the larger, returns the same numbers rotated
+# by 180°. Here with the question's own input `o` and delta map `d` (the Data Science Stack Exchange
+# question "back propagation in CNN" (2018) by koryakinp, and its answer), against the forward pass
+# with the reconstructed kernel.
 # %%
 def weight_grad_swapped(o, d):
     """DELIBERATELY WRONG: correlates the delta with the input instead of the input with the delta."""
@@ -225,6 +229,8 @@ w4 = np.array(seed.KERNEL)  # a writable copy: the check nudges it in place
 good_dw4 = conv2d_backward(d[None, None], o[None, None], w4[None, None])[1][0, 0]
 bad_dw4 = weight_grad_swapped(o, d)
 assert np.allclose(good_dw4, seed.DW_ANSWER, atol=1e-6)
+# The answer's printed result, to every digit it prints, is correlate2d(o, d, "valid").
+assert np.allclose(correlate2d(o, d, "valid"), seed.DW_ANSWER, rtol=0, atol=5e-7)
 assert np.allclose(bad_dw4, good_dw4[::-1, ::-1])
 
 
@@ -287,7 +293,7 @@ cosine = np.dot(good_db5, bias_grad_averaged(dy5)) / (
 ratio = good_db5 / bias_grad_averaged(dy5)
 print(f"cosine between cnnbp db and averaged db: {cosine:.6f}; ratio per channel: {ratio}")
 results["bias per position (averaged to fit)"] = (
-    ("one image with a 1x1 output; direction only", naive_5), mean_5, ("`check_gradient`", passed_5),
+    ("one image with a 1x1 output", naive_5), mean_5, ("`check_gradient`", passed_5),
 )
 assert naive_5 and not passed_5 and np.isclose(cosine, 1.0)
 assert np.allclose(ratio, x5.shape[0] * dy5.shape[2] * dy5.shape[3])
@@ -300,11 +306,11 @@ assert np.allclose(ratio, x5.shape[0] * dy5.shape[2] * dy5.shape[3])
 #
 # ## 6. The gradient sent to every tied maximum
 #
-# When several entries of a pooling window share the maximum, cnnbp (like PyTorch) gives the
-# whole upstream gradient to the first of them in row-major order. Some hand-written code
-# sends it to each of them instead (`dx += (window == window.max()) * dy`). With continuous
-# random inputs ties never happen and every test passes. With real data they do: pixel values
-# are quantized, saturated regions are flat, padded borders are constant.
+# When several entries of a pooling window share the maximum, cnnbp gives the whole upstream
+# gradient to the first of them in row-major order, as PyTorch does on the CPU. Some hand-written
+# code sends it to each of them instead (`dx += (window == window.max()) * dy`). With continuous
+# random inputs ties never happen and every test passes. With real data they do: pixel values are
+# quantized, saturated regions are flat, padded borders are constant.
 #
 # At a tie the max is not differentiable, and [gradient checking](../05_gradient_checking/)
 # showed that central differences give each tied entry half of the gradient, so an
@@ -427,16 +433,16 @@ def mark(accepted):
 rows = ["| bug | naive check | mean-only check | proper check |", "|---|---|---|---|"]
 for bug, ((naive, naive_ok), mean_ok, (proper, proper_ok)) in results.items():
     rows.append(f"| {bug} | {naive}: {mark(naive_ok)} | {mark(mean_ok)} | {proper}: {mark(proper_ok)} |")
-display(Markdown("\n".join(rows)))
+show_markdown("\n".join(rows))
 assert all(naive_ok and not proper_ok for (_, naive_ok), _, (_, proper_ok) in results.values())
 assert sum(mean_ok for _, mean_ok, _ in results.values()) == 3
 
 # %% [markdown]
 # ## What to remember
 #
-# - Every bug here keeps the shapes right; most survive the first test one writes. The test has
-#   to exercise the feature the bug breaks: a stride above 1, overlapping windows, an asymmetric
-#   kernel, more than one image and position, inputs with ties.
+# - Every bug here except the literal per-position bias keeps the shapes right; most survive the
+#   first test one writes. The test has to exercise the feature the bug breaks: a stride above 1,
+#   overlapping windows, an asymmetric kernel, more than one image and position, inputs with ties.
 # - Compare **every entry** (`check_gradient`), never a summary: means and sums are blind to
 #   gradients that are rotated, transposed or flipped.
 # - Use a **random, non-uniform** upstream gradient and random weights: uniform ones and

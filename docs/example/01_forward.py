@@ -30,11 +30,10 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 
 import cnnbp
 from cnnbp import seed
-from cnnbp.viz import show_matrices, show_matrix, show_pipeline
+from cnnbp.viz import show_markdown, show_matrices, show_matrix, show_pipeline
 
 o = np.array(seed.INPUT)  # (5, 5): the input, called o in the answer
 print("input o =\n", o)
@@ -137,7 +136,7 @@ rows = [
     "| largest error (printed units) | " + " | ".join(f"{worst:.4f}" for _, worst in fits) + " |",
     "| all five numbers reproduced? | " + " | ".join("yes" if worst < 0.005 else "no" for _, worst in fits) + " |",
 ]
-display(Markdown("\n".join(rows)))
+show_markdown("\n".join(rows))
 assert variants["weighted, no bias (used)"][1] < 0.005
 assert variants["weighted, with bias"][1] < 0.005  # a different kernel that also fits
 assert variants["weighted, with bias"][0].residual < variants["weighted, no bias (used)"][0].residual
@@ -172,12 +171,12 @@ x = cnnbp.conv2d(o[None, None], w[None, None], b)  # (1, 1, 4, 4)
 pooled = cnnbp.max_pool2d(x, size=2, stride=2)  # (1, 1, 2, 2)
 s = cnnbp.sigmoid(pooled)  # (1, 1, 2, 2)
 h = cnnbp.linear(s.reshape(1, 4), seed.FC_WEIGHTS)  # (1, 2): net inputs of H1, H2, no FC bias
-display(Markdown(
+show_markdown(
     "| step | output shape |\n|---|---|\n"
     + "\n".join(f"| {name} | `{a.shape}` |" for name, a in [
         ("input", o[None, None]), ("conv 2x2, stride 1", x), ("max-pool 2x2, stride 2", pooled),
         ("sigmoid", s), ("FC, 2 neurons", h)])
-))
+)
 fw = seed.forward_pass()  # the same pass, as the package's reference runs it
 assert np.array_equal(fw.x, x[0, 0]) and np.array_equal(fw.h, h[0])
 

@@ -13,22 +13,22 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 
 import cnnbp
 from cnnbp import seed
-from cnnbp.viz import show_matrix
+from cnnbp.viz import show_markdown, show_matrix
 
 # %% [markdown]
 # ## Notation
 #
-# Call the $2\times2$ output of the max-pool $p$ (these are values of the convolution output,
-# before any non-linearity), its sigmoid $s = \sigma(p)$, and the four values of $s$ read in
-# row-major order $a = (s_{11}, s_{12}, s_{21}, s_{22})$; indices here start at 1, as in the
-# question. The FC layer computes the net inputs of its two neurons,
+# Call the $2\times2$ output of the max-pool $p$ (these are values of the convolution output, before
+# any non-linearity), its sigmoid $s = \sigma(p)$, and the four values of $s$ read in row-major
+# order $a = (s_{11}, s_{12}, s_{21}, s_{22})$, so that $a_r$ is the $r$-th of them
+# ($r = 1, \dots, 4$); indices here start at 1, as in the question. The FC layer computes the net
+# inputs of its two neurons,
 #
 # $$
-# h_k = \sum_{j=1}^{4} W_{kj}\, a_j \qquad (k = 1, 2),
+# h_k = \sum_{r=1}^{4} W_{kr}\, a_r \qquad (k = 1, 2),
 # $$
 #
 # and the question's $\delta_{H_k}$ is $\partial E / \partial h_k$. (Whatever the output layer
@@ -37,12 +37,12 @@ from cnnbp.viz import show_matrix
 #
 # ## Two steps of the chain rule
 #
-# **FC layer.** Each $a_j$ feeds both neurons, so its gradient collects one term per neuron,
+# **FC layer.** Each $a_r$ feeds both neurons, so its gradient collects one term per neuron,
 # each the neuron's delta times the weight that connects them:
 #
 # $$
-# \frac{\partial E}{\partial a_j} = \sum_{k=1}^{2} \frac{\partial E}{\partial h_k}\,
-# \frac{\partial h_k}{\partial a_j} = \delta_{H_1} W_{1j} + \delta_{H_2} W_{2j},
+# \frac{\partial E}{\partial a_r} = \sum_{k=1}^{2} \frac{\partial E}{\partial h_k}\,
+# \frac{\partial h_k}{\partial a_r} = \delta_{H_1} W_{1r} + \delta_{H_2} W_{2r},
 # \qquad\text{i.e.}\qquad \frac{\partial E}{\partial a} = W^\top \delta_H .
 # $$
 #
@@ -53,7 +53,7 @@ from cnnbp.viz import show_matrix
 #   = \frac{\partial E}{\partial s_{ij}}\; s_{ij}\,(1 - s_{ij}) .
 # $$
 #
-# For the first cell ($j = 1$, i.e. $s_{11}$) the two steps give
+# For the first cell ($r = 1$, i.e. $s_{11}$) the two steps give
 # $\delta_{11} = (\delta_{H_1} W_{11} + \delta_{H_2} W_{21})\, s_{11}(1 - s_{11})$, which is the
 # question's first line. In cnnbp the first step is `linear_backward` (its `dx = dy @ w`) and
 # the second is `sigmoid_backward` (it takes the sigmoid's *output* $s$, which is all the
@@ -88,22 +88,22 @@ def par(v):
 
 
 rows = [
-    "| delta | $\\partial E/\\partial s = \\delta_{H_1} W_{1j} + \\delta_{H_2} W_{2j}$ "
+    "| delta | $\\partial E/\\partial s = \\delta_{H_1} W_{1r} + \\delta_{H_2} W_{2r}$ "
     "| $s\\,(1-s)$ | $\\delta$ |",
     "|---|---|---|---|",
 ]
-for j, name in enumerate(names):
-    sj = s.reshape(-1)[j]
+for r, name in enumerate(names):
+    sr = s.reshape(-1)[r]
     rows.append(
-        f"| $\\delta_{{{name}}}$ ($j = {j + 1}$) "
-        f"| ${par(dH[0])} \\cdot {par(W[0, j])} + {par(dH[1])} \\cdot {par(W[1, j])} = {ds_flat[0, j]:.4f}$ "
-        f"| ${sj:.2f} \\cdot {1 - sj:.2f} = {sj * (1 - sj):.4f}$ | ${delta.reshape(-1)[j]:.8g}$ |"
+        f"| $\\delta_{{{name}}}$ ($r = {r + 1}$) "
+        f"| ${par(dH[0])} \\cdot {par(W[0, r])} + {par(dH[1])} \\cdot {par(W[1, r])} = {ds_flat[0, r]:.4f}$ "
+        f"| ${sr:.2f} \\cdot {1 - sr:.2f} = {sr * (1 - sr):.4f}$ | ${delta.reshape(-1)[r]:.8g}$ |"
     )
-display(Markdown("\n".join(rows)))
+show_markdown("\n".join(rows))
 
 # %% [markdown]
-# The same computation as pictures: $H_1$'s share $\delta_{H_1} W_{1j}$ and $H_2$'s share
-# $\delta_{H_2} W_{2j}$ add up to $\partial E/\partial s$, and the sigmoid's slope
+# The same computation as pictures: $H_1$'s share $\delta_{H_1} W_{1r}$ and $H_2$'s share
+# $\delta_{H_2} W_{2r}$ add up to $\partial E/\partial s$, and the sigmoid's slope
 # $s(1-s)$ scales it into $\delta$. The slope is at most $\tfrac14$ (at $s = \tfrac12$), and all
 # four $s$ are close to $\tfrac12$, so each $\delta$ is roughly a quarter of its
 # $\partial E/\partial s$.
@@ -120,7 +120,7 @@ fig, axes = plt.subplots(1, 5, figsize=(8.6, 2.2))
 for ax, a, title in zip(
     axes,
     [share1, share2, ds, slope, delta],
-    [r"$\delta_{H_1} W_{1j}$", r"$\delta_{H_2} W_{2j}$", r"sum: $\partial E/\partial s$",
+    [r"$\delta_{H_1} W_{1r}$", r"$\delta_{H_2} W_{2r}$", r"sum: $\partial E/\partial s$",
      r"slope $s(1-s)$", r"product: $\delta$"],
     strict=True,
 ):
@@ -263,9 +263,10 @@ assert not dz_a_sat.any() and not dz_b_sat.any()
 #   (the neuron's delta times the connecting weight): $\partial E/\partial a = W^\top \delta_H$, cnnbp's
 #   `linear_backward`.
 # - Through the sigmoid, multiply element-wise by $s(1-s)$, computed from the forward *output*;
-#   it is at most $\tfrac14$, so every sigmoid layer shrinks the signal at least fourfold.
+#   it is at most $\tfrac14$, so every sigmoid layer shrinks the gradient passing back through
+#   it by at least a factor of four.
 # - The question's four deltas are correct; they use its two-decimal sigmoid outputs, so the
-#   exact network's deltas differ slightly.
+#   deltas of the reconstructed network, computed from its unrounded outputs, differ slightly.
 # - Max-pool and a monotonic activation commute: swapping them changes the cost and the
 #   intermediate shapes, not the gradient that reaches the convolution. Average pooling does not
 #   commute with the sigmoid.

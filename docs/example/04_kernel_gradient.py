@@ -13,12 +13,11 @@
 # %%
 # %matplotlib inline
 import numpy as np
-from IPython.display import Markdown, display
 
 import cnnbp
 import cnnbp.loops
 from cnnbp import seed
-from cnnbp.viz import show_dw_sources, show_matrices
+from cnnbp.viz import show_dw_sources, show_markdown, show_matrices
 
 o = np.array(seed.INPUT)  # the layer's input, 5x5
 w = np.array(seed.KERNEL)  # the reconstructed 2x2 kernel (page 1)
@@ -34,23 +33,26 @@ print("o =\n", o, "\nw =\n", w.round(4), "\nd =\n", d)
 # $$x_{ij} = \sum_{m=0}^{1} \sum_{n=0}^{1} w_{mn}\, o_{i+m,\, j+n} + b, \qquad i, j = 0, \dots, 3 .$$
 #
 # The error $E$ depends on a given weight $w_{m'n'}$ only through the sixteen outputs
-# $x_{ij}$, and every one of them uses that weight (the kernel is shared). With
-# $\delta_{ij} = \partial E / \partial x_{ij}$, the chain rule sums over all of them:
+# $x_{ij}$, and every one of them uses that weight (the kernel is shared). Write
+# $\Delta_{ij} = \partial E / \partial x_{ij}$ for the entries of the $4\times4$ delta map. The
+# capital letter keeps them apart from the four window deltas $\delta_{11}, \dots, \delta_{22}$
+# of the previous pages: the map holds those four at the window maxima and zeros elsewhere. The
+# chain rule sums over all sixteen outputs:
 #
-# $$\frac{\partial E}{\partial w_{m'n'}} = \sum_{i=0}^{3}\sum_{j=0}^{3} \delta_{ij}\,
+# $$\frac{\partial E}{\partial w_{m'n'}} = \sum_{i=0}^{3}\sum_{j=0}^{3} \Delta_{ij}\,
 # \frac{\partial x_{ij}}{\partial w_{m'n'}} .$$
 #
 # In the double sum that defines $x_{ij}$, only the term with $m = m'$ and $n = n'$ contains
 # $w_{m'n'}$, and its coefficient is $o_{i+m',\, j+n'}$. So
 #
 # $$\frac{\partial E}{\partial w_{m'n'}} = \sum_{i=0}^{3}\sum_{j=0}^{3}
-# \delta_{ij}\, o_{i+m',\, j+n'} .$$
+# \Delta_{ij}\, o_{i+m',\, j+n'} .$$
 #
 # Read it next to the forward pass. There, a $2\times2$ window of weights slides over $o$ and the
 # offset $(i, j)$ names the output. Here, the $4\times4$ delta map slides over $o$ and the offset
 # $(m', n')$ names the weight. Both are the same operation, a *valid cross-correlation*: the
 # kernel gradient is the cross-correlation of the layer's input with the delta map,
-# $\partial E / \partial w = o \star \delta$, and its shape is
+# $\partial E / \partial w = o \star \Delta$, and its shape is
 # $(5 - 4 + 1) \times (5 - 4 + 1) = 2 \times 2$, the kernel's. The index is $i + m'$ in both
 # formulas, so nothing is flipped.
 
@@ -60,7 +62,7 @@ print("o =\n", o, "\nw =\n", w.round(4), "\nd =\n", d)
 # `cnnbp.conv2d_backward` takes the delta map, the input and the kernel in NCHW layout and
 # returns the gradients of input, kernel and bias. Fed the answer's map, it prints the
 # answer's result; so does the loop version in `cnnbp.loops`, which adds up the terms
-# $\delta_{ij}\, o_{i+m', j+n'}$ of the double sum one at a time; and so does `cnnbp.conv2d`
+# $\Delta_{ij}\, o_{i+m', j+n'}$ of the double sum one at a time; and so does `cnnbp.conv2d`
 # itself with the delta map used as the kernel, which is the cross-correlation statement in
 # code.
 
@@ -91,7 +93,7 @@ for (mq, nq), g in np.ndenumerate(dw_answer):
     terms = " + ".join(f"({d[i, j]:+.4f})·{o[i + mq, j + nq]:.2f}" for i, j in nonzero)
     lines.append(f"- $\\partial E/\\partial w_{{{mq}{nq}}}$ = {terms} = **{g:.6f}**")
     assert np.isclose(g, sum(d[i, j] * o[i + mq, j + nq] for i, j in nonzero), rtol=1e-12)
-display(Markdown("\n".join(lines)))
+show_markdown("\n".join(lines))
 
 # %% [markdown]
 # The picture below draws the same sums. Each panel is one kernel weight; the shaded block is
@@ -157,7 +159,7 @@ print(f"largest difference {np.abs(dw_exact - dw_answer).max():.2e}, relative er
 # %%
 assert 1e-4 < rel < 1e-3
 assert np.abs((dw_answer - dw_exact) / dw_exact).max() < 1e-3  # every weight: below 0.1 %
-display(Markdown(f"Relative error of the answer's gradient: **{rel:.1e}**."))
+show_markdown(f"Relative error of the answer's gradient: **{rel:.1e}**.")
 
 # %% [markdown]
 # ## The bias gradient
@@ -165,7 +167,7 @@ display(Markdown(f"Relative error of the answer's gradient: **{rel:.1e}**."))
 # A convolution layer has one bias per output channel, added to every output position, so
 # $\partial x_{ij} / \partial b = 1$ for all sixteen outputs and
 #
-# $$\frac{\partial E}{\partial b} = \sum_{i=0}^{3}\sum_{j=0}^{3} \delta_{ij} ,$$
+# $$\frac{\partial E}{\partial b} = \sum_{i=0}^{3}\sum_{j=0}^{3} \Delta_{ij} ,$$
 #
 # the sum of the delta map: `conv2d_backward` returns it as `db`, one value per channel.
 #
@@ -174,12 +176,12 @@ display(Markdown(f"Relative error of the answer's gradient: **{rel:.1e}**."))
 # tied to a $4\times4$ output (it cannot be applied to a larger image) and no longer the same at
 # every place in the image. It is a legitimate choice in a *locally connected* layer, but not
 # what a convolution layer (or PyTorch's `Conv2d`) does. Its gradient is even simpler:
-# $x_{ij}$ depends on $b_{ij}$ alone, so $\partial E / \partial b_{ij} = \delta_{ij}$ — the
+# $x_{ij}$ depends on $b_{ij}$ alone, so $\partial E / \partial b_{ij} = \Delta_{ij}$ — the
 # delta map itself. For this network the distinction changes no forward number
 # ([page 1](../01_forward/) found that no bias is needed, `seed.BIAS` is 0), but it changes
 # what gets updated. Both gradients,
 # checked against finite differences of the surrogate loss
-# $L = \sum_{ij} \delta_{ij}\, x_{ij}$ whose gradient is exactly the backward pass's:
+# $L = \sum_{ij} \Delta_{ij}\, x_{ij}$ whose gradient is exactly the backward pass's:
 
 # %%
 x_nobias = cnnbp.conv2d(o[None, None], w[None, None])[0, 0]
@@ -213,11 +215,9 @@ print(f"one bias per position: dE/db_ij = delta map  (check: {err_untied:.0e})")
 lr = 0.5
 w_new = w - lr * dw_exact
 b_new = seed.BIAS - lr * db4_exact[0]
-display(
-    Markdown(
-        f"With $\\eta$ = {lr}, the kernel moves by at most {np.abs(w_new - w).max():.4f} per "
-        f"weight and the bias from {seed.BIAS:g} to {b_new:.5f}."
-    )
+show_markdown(
+    f"With $\\eta$ = {lr}, the kernel moves by at most {np.abs(w_new - w).max():.4f} per "
+    f"weight and the bias from {seed.BIAS:g} to {b_new:.5f}."
 )
 fig, axes = show_matrices(
     [w, dw_exact, w_new], ["kernel w", "dE/dw", f"w - {lr}·dE/dw"], fmt="{:.4f}"
@@ -239,7 +239,7 @@ assert np.all(dw_exact > 0) and np.all(w_new < w)
 # ## What to remember
 #
 # - A shared kernel weight receives one contribution per output position:
-#   $\partial E / \partial w_{m'n'} = \sum_{ij} \delta_{ij}\, o_{i+m', j+n'}$.
+#   $\partial E / \partial w_{m'n'} = \sum_{ij} \Delta_{ij}\, o_{i+m', j+n'}$.
 # - That sum is the valid cross-correlation of the layer's input with the delta map — the
 #   forward operation with the delta map in the kernel's place — and it has the kernel's
 #   shape. No rotation is involved.

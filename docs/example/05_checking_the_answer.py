@@ -16,12 +16,11 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 from scipy import signal
 
 import cnnbp
 from cnnbp import seed
-from cnnbp.viz import show_dx_sources, show_matrix
+from cnnbp.viz import show_dx_sources, show_markdown, show_matrix
 
 o = np.array(seed.INPUT)  # the conv layer's input, 5x5
 w = np.array(seed.KERNEL)  # the reconstructed kernel (page 1)
@@ -95,7 +94,8 @@ print("the answer's map is the exact one cut to four decimals:", np.abs(d_exact 
 # ## 3. The kernel gradient, spelled seven ways
 #
 # [Page 4](../04_kernel_gradient/) derived
-# $\partial E / \partial w_{m'n'} = \sum_{ij} \delta_{ij}\, o_{i+m', j+n'}$.
+# $\partial E / \partial w_{m'n'} = \sum_{ij} \Delta_{ij}\, o_{i+m', j+n'}$, with $\Delta_{ij}$
+# the entries of the $4\times4$ delta map (the answer's array `d` holds them to four decimals).
 # Below, seven SciPy expressions that people write for it are run on the answer's $o$ and
 # $d$. The copy of the thread this project works from keeps the answer's arrays and its
 # printed result but not the line that computed it; the first expression is the plainest one
@@ -156,7 +156,7 @@ for code, what, g in variants:
     rows.append(
         f"| `{code}` | {what} | `{result}` | {e:.1e}: {'right' if e < 1e-8 else '**wrong**'} |"
     )
-display(Markdown("\n".join(rows)))
+show_markdown("\n".join(rows))
 assert len(variants) == 7  # "seven ways"
 
 assert [verdicts[what] for _, what, _ in variants] == [True, True, True, False, False, False, False]
@@ -189,11 +189,11 @@ fig.tight_layout()
 # \operatorname{convolve}(a, k)_{pq} = \sum_{i,j} a_{p+i,\, q+j}\, k_{K-1-i,\, L-1-j} ,$$
 #
 # that is, convolution is correlation with the second argument turned by 180°. The gradient
-# $\sum_{ij} o_{m'+i, n'+j}\, \delta_{ij}$ is a correlation of $o$ with $\delta$, which is
-# `correlate2d(o, d, 'valid')`, with no flip at all. Written as a convolution it needs $\delta$
+# $\sum_{ij} o_{m'+i, n'+j}\, \Delta_{ij}$ is a correlation of $o$ with $\Delta$, which is
+# `correlate2d(o, d, 'valid')`, with no flip at all. Written as a convolution it needs $\Delta$
 # turned by 180° *before* the convolution turns it back: the two flips cancel. That is the
 # comment's `np.rot90(np.rot90(d))` — two quarter turns, one half turn. (The comment also puts
-# $\delta$ first: convolution is commutative, so the order does not matter there, and SciPy
+# $\Delta$ first: convolution is commutative, so the order does not matter there, and SciPy
 # swaps the arguments itself in 'valid' mode when the first is the smaller one.)
 #
 # Correlation is *not* commutative: swapping its arguments mirrors the lags, and the result
@@ -221,9 +221,9 @@ print("correlate(d, o) = rot180(correlate(o, d))")
 # an earlier convolution layer. Each input cell $o_{uv}$ met the kernel entry $w_{u-i,\, v-j}$
 # at output $(i, j)$, so
 #
-# $$\frac{\partial E}{\partial o_{uv}} = \sum_{i,j} \delta_{ij}\, w_{u-i,\, v-j} ,$$
+# $$\frac{\partial E}{\partial o_{uv}} = \sum_{i,j} \Delta_{ij}\, w_{u-i,\, v-j} ,$$
 #
-# a *full* convolution of $\delta$ with $w$ — equivalently a full correlation with the kernel
+# a *full* convolution of $\Delta$ with $w$ — equivalently a full correlation with the kernel
 # turned by 180°. Four ways to compute it (cnnbp's backward pass, its full-convolution view
 # `delta_full_conv`, and SciPy's full convolution and full correlation), one answer:
 
@@ -260,8 +260,8 @@ assert np.isclose(
 # That $5\times5$ map is what an earlier convolution layer would receive as its delta map (through
 # its own activation, if it has one), and it would then compute its own kernel gradient
 # exactly as [page 4](../04_kernel_gradient/) does. So there are two rules, and they are easy
-# to mix up: the kernel gradient correlates the *input* with $\delta$ and never flips; the
-# input gradient convolves $\delta$ with the *kernel*, and that is where the 180° turn lives.
+# to mix up: the kernel gradient correlates the *input* with $\Delta$ and never flips; the
+# input gradient convolves $\Delta$ with the *kernel*, and that is where the 180° turn lives.
 #
 # ## 4. The whole chain at once
 #
@@ -283,23 +283,23 @@ err_chain = cnnbp.check_gradient(
     lambda k: float(delta_h @ seed.forward_pass(kernel=k).h), w.copy(), dw_net, name="dE/dw"
 )
 err_answer = cnnbp.relative_error(variants[0][2], dw_net)
-display(
-    Markdown(
-        f"The chain rule and the finite differences agree to a relative error of {err_chain:.0e}. "
-        f"The answer's printed gradient differs from this exact one by a relative error of "
-        f"{err_answer:.1e}: the cost of the question's two-decimal sigmoid outputs (the fitted "
-        f"network's are {np.array2string(fw.s.reshape(-1), precision=4, separator=', ')}) and of "
-        f"the four-decimal deltas."
-    )
+show_markdown(
+    f"The chain rule and the finite differences agree to a relative error of {err_chain:.0e}. "
+    f"The answer's printed gradient differs from the reconstructed network's gradient by a "
+    f"relative error of {err_answer:.1e}: the cost of the question's two-decimal sigmoid outputs "
+    f"(the reconstructed network's are "
+    f"{np.array2string(fw.s.reshape(-1), precision=4, separator=', ')}) and of the four-decimal "
+    f"deltas. The size of that difference belongs to this reconstruction: it depends on the "
+    f"kernel that [page 1](../01_forward/) estimated."
 )
 assert err_chain < 1e-8 and err_answer < 1e-2
 
 # %% [markdown]
-# So, is the calculation correct? Yes. The deltas, the routing through the max-pool and the
-# answer's kernel gradient all pass their checks; the comment's convolution with a doubled
-# rotation is the same computation written differently; the differences from the exact values
-# come only from the rounding of the printed numbers. The one thing to change is the
-# bias: a convolution has one bias per channel with gradient $\sum \delta$, not one per position
+# So, is the calculation correct? Yes. The deltas, the routing through the max-pool and the answer's
+# kernel gradient all pass their checks; the comment's convolution with a doubled rotation is the
+# same computation written differently; the differences from the values recomputed here come only
+# from the rounding of the printed numbers. The one thing to change is the bias: a convolution has
+# one bias per channel with gradient $\sum_{ij} \Delta_{ij}$, not one per position
 # ([page 4](../04_kernel_gradient/)).
 #
 # ## What to remember

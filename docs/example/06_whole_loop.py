@@ -13,10 +13,10 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 
 import cnnbp
 from cnnbp import nn, seed
+from cnnbp.viz import show_markdown
 
 x = np.array(seed.INPUT)[None, None]  # one 5x5 image, NCHW
 net = seed.seed_network()  # reconstructed kernel, the question's FC weights
@@ -126,15 +126,15 @@ assert np.allclose(seed.DW_ANSWER, [[0.044606, 0.094061], [0.011262, 0.068288]])
 assert max(err_deltas, err_sigmoid, err_cut, err_answer) < 1e-3
 assert max(err_sigmoid, err_cut) < err_answer < err_sigmoid + err_cut
 assert np.allclose(dw_net, seed.DW_ANSWER, atol=2e-4)
-display(
-    Markdown(
-        f"First-step kernel gradient: `{np.round(dw_net, 6).tolist()}`; the answer printed "
-        f"`{seed.DW_ANSWER.tolist()}`, a relative difference of {err_answer:.1e}. Two roundings "
-        f"make it up: the question's two-decimal sigmoid outputs move its deltas by "
-        f"{err_deltas:.1e} and the kernel gradient by {err_sigmoid:.1e}; the answer's "
-        f"four-decimal map moves it by {err_cut:.1e} ([page 4](../04_kernel_gradient/)); the two "
-        f"partly cancel."
-    )
+show_markdown(
+    f"First-step kernel gradient of the reconstructed network: "
+    f"`{np.round(dw_net, 6).tolist()}`; the answer printed `{seed.DW_ANSWER.tolist()}`, a "
+    f"relative difference of {err_answer:.1e}. Measured against this network, two roundings "
+    f"make it up: the question's two-decimal sigmoid outputs move its deltas by "
+    f"{err_deltas:.1e} and the kernel gradient by {err_sigmoid:.1e}; the answer's "
+    f"four-decimal map moves it by {err_cut:.1e} ([page 4](../04_kernel_gradient/)); the two "
+    f"partly cancel. The first two sizes depend on the kernel that [page 1](../01_forward/) "
+    f"estimated."
 )
 
 # %% [markdown]
@@ -180,14 +180,12 @@ fig.tight_layout()
 assert np.all(np.diff(history) < 0) and np.all(np.diff(history_conv) < 0)
 assert history[-1] < history_conv[-1] < history_conv[0]
 assert worst_check < 1e-7
-display(
-    Markdown(
-        f"Over {n_steps} steps the loss falls from {history[0]:.4f} to {history[-1]:.2e} when "
-        f"everything learns, and to {history_conv[-1]:.2e} when only the kernel and the conv "
-        f"bias do; it decreases at every step in both runs. The worst relative error of any "
-        f"parameter gradient against finite differences, over all {n_steps} steps, was "
-        f"{worst_check:.0e}."
-    )
+show_markdown(
+    f"Over {n_steps} steps the loss falls from {history[0]:.4f} to {history[-1]:.2e} when "
+    f"everything learns, and to {history_conv[-1]:.2e} when only the kernel and the conv "
+    f"bias do; it decreases at every step in both runs. The worst relative error of any "
+    f"parameter gradient against finite differences, over all {n_steps} steps, was "
+    f"{worst_check:.0e}."
 )
 
 # %% [markdown]

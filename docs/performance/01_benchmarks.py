@@ -30,9 +30,10 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
+
+from cnnbp.viz import show_markdown
 
 
 def find_results(name="benchmarks/results.json"):
@@ -101,7 +102,7 @@ for c in cases:
     rows.append(f"| {c['name']} | {c['shape']} | {c['dtype']} | {times[0]} | {times[1]} | "
                 f"{fmt(c['ratio'], '.2f')} | {goal_text(c)} | {met} | {fmt(c.get('products_ratio'), '.2f')} "
                 f"| {fmt(speedup, '.1f' if speedup and speedup < 10 else ',.0f')} |")
-display(Markdown(header + "\n".join(rows)))
+show_markdown(header + "\n".join(rows))
 
 # %% [markdown]
 # The same ratios as a picture, on a logarithmic axis so that "twice as fast" and "twice as
@@ -162,7 +163,7 @@ speedups = [c["loops_us"] / c["cnnbp_us"] for c in cases if c["loops_us"] is not
 if speedups:
     summary += (f" Where the loops were timed, the fast path beat them by a factor between"
                 f" {min(speedups):.1f} and {max(speedups):,.0f}.")
-display(Markdown(summary))
+show_markdown(summary)
 
 # %% [markdown]
 # ## How close to the limit?
@@ -192,7 +193,7 @@ for c in floor_cases:
             line += (f"; to meet the goal {c['goal']:.2f}, everything else would have to fit in "
                      f"{c['goal'] - floor:.2f} of PyTorch's time")
     lines.append(line + ".")
-display(Markdown("\n".join(lines)))
+show_markdown("\n".join(lines))
 
 # %% [markdown]
 # How to read these numbers:
