@@ -391,16 +391,15 @@ def _scatter(dcols, x_shape, kernel_hw, st, pad, dil, out_hw, layout="image"):
         for j in range(kw):
             c0 = j * dil[1]
             cols = slice(c0, c0 + sw * (wo - 1) + 1, sw)
-            if layout == "chwn":
-                target, slab = dxp[:, rows, cols], dc[:, i, j]
-            elif layout == "batch":
-                target, slab = dxp[:, :, rows, cols], dc[:, i, j]
-            else:
-                target, slab = dxp[:, :, rows, cols], dc[i, j]
+            slab = dc[i, j] if layout == "image" else dc[:, i, j]
             if shifted:
                 np.copyto(corner, slab)
                 shift = r0 * wp + c0
                 target, slab = flat[shift:], flat_buf[: flat.size - shift]
+            elif layout == "chwn":
+                target = dxp[:, rows, cols]
+            else:
+                target = dxp[:, :, rows, cols]
             # np.add with out= skips the copy-back that `target += ...` does via __setitem__
             np.add(target, slab, out=target)
     if layout == "chwn":

@@ -115,6 +115,11 @@ def _offsets(size, stride, out_hw):
 _SMALL = 4096
 
 
+def _overlaps(size, stride):
+    """Do neighbouring windows share entries (a stride smaller than the window on some axis)?"""
+    return stride[0] < size[0] or stride[1] < size[1]
+
+
 def _small(x, size, out_hw):
     return x.shape[0] * x.shape[1] * out_hw[0] * out_hw[1] * size[0] * size[1] <= _SMALL
 
@@ -144,11 +149,11 @@ _PLANS: dict = {}
 def _plan_for(key, x, size, stride, out_hw):
     """``(entries, index maps, disjoint)`` for these validated arguments; remembered when safe.
 
-    ``disjoint``: no two windows share an entry (stride >= size on both axes).
+    ``disjoint``: no two windows share an entry (see :func:`_overlaps`).
     """
     plan = (x.shape[0] * x.shape[1] * out_hw[0] * out_hw[1] * size[0] * size[1],
             _window_index(x.shape, size, stride, out_hw),
-            stride[0] >= size[0] and stride[1] >= size[1])  # fmt: skip
+            not _overlaps(size, stride))  # fmt: skip
     # safe: _pool_args stored the key, so the call passed every check without conversion
     if key is not None and key in _SEEN_POOL:
         if len(_PLANS) >= _SEEN_MAX:
@@ -210,7 +215,7 @@ def _max_backward(dy, x, size, stride, out_hw, key=None):
     if _small(x, size, out_hw):
         return _max_backward_small(dy, x, *_plan_for(key, x, size, stride, out_hw)[1:])
     offsets = _offsets(size, stride, out_hw)
-    overlap = stride[0] < size[0] or stride[1] < size[1]
+    overlap = _overlaps(size, stride)
     code = np.uint8 if len(offsets) < 256 else np.intp
     xp, blocks = _blocks(x)
     dyp = dy.reshape(xp.shape[0], *out_hw)
