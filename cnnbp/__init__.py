@@ -27,7 +27,7 @@ from .losses import (
     softmax_cross_entropy_backward,
 )
 from .pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
-from .views import col2im, conv2d_matrix, conv_transpose2d, delta_full_conv, im2col
+from .views import col2im, conv2d_matrix, conv2d_terms, conv_transpose2d, delta_full_conv, im2col
 
 __version__ = "0.1.0"
 
@@ -41,6 +41,7 @@ __all__ = [
     "conv2d_backward",
     "conv2d_matrix",
     "conv2d_output_shape",
+    "conv2d_terms",
     "conv_transpose2d",
     "delta_full_conv",
     "im2col",

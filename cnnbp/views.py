@@ -20,7 +20,7 @@ from ._fastconv import _check_nonempty, _conv_args, _hyper, _im2col_cols, _out_l
 from ._validate import as_array, as_int, as_pair, check_ndim, check_shape, common_dtype
 from .conv import conv2d
 
-__all__ = ["col2im", "conv2d_matrix", "conv_transpose2d", "delta_full_conv", "im2col"]
+__all__ = ["col2im", "conv2d_matrix", "conv2d_terms", "conv_transpose2d", "delta_full_conv", "im2col"]
 
 
 def im2col(x, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -400,3 +400,62 @@ def delta_full_conv(dy, w, x_shape, stride=1, padding=0, dilation=1) -> np.ndarr
     dxp = np.zeros((n, ci, h + 2 * ph, wd + 2 * pw), dtype=full.dtype)
     dxp[:, :, : full.shape[2], : full.shape[3]] = full
     return np.ascontiguousarray(dxp[:, :, ph : ph + h, pw : pw + wd])
+
+
+def conv2d_terms(in_hw, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
+    r"""Every product in a single-channel convolution's sum, as rows of indices.
+
+    The forward sum :math:`y_{i,j} = \sum_{p,q} w_{p,q}\, x^\text{pad}_{u,v}` has one product
+    per output position and kernel tap; each row names one of them. Read by any one column
+    group they answer the backward questions too: the rows with a given ``(p, q)`` are the
+    products that add into :math:`\partial L/\partial w_{p,q}` (each as
+    :math:`\delta_{i,j}\, x^\text{pad}_{u,v}`), the rows with a given ``(u, v)`` those that add
+    into :math:`\partial L/\partial x^\text{pad}_{u,v}` (each as :math:`\delta_{i,j}\, w_{p,q}`).
+
+    The rows are read off :func:`cnnbp.conv2d` itself, run on one-hot inputs and one-hot
+    kernels, not computed from an index formula: they are whatever the convolution does.
+
+    Parameters
+    ----------
+    in_hw : int or (int, int)
+        ``(H, W)``, the unpadded input's size.
+    kernel_hw : int or (int, int)
+        ``(kh, kw)``.
+    stride, padding, dilation : int or (int, int), optional
+        As for :func:`cnnbp.conv2d`.
+
+    Returns
+    -------
+    terms : ndarray of int, shape (H_out * W_out * kh * kw, 6)
+        Rows ``(i, j, p, q, u, v)``: output ``y[i, j]`` contains ``w[p, q] * x_pad[u, v]``,
+        where ``(u, v)`` index the input padded by `padding` on each side (subtract the padding
+        to index ``x``; a row whose ``(u, v)`` falls in the padding is a product with zero).
+        Sorted by ``(i, j, p, q)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`cnnbp.conv2d` for these sizes.
+
+    Examples
+    --------
+    >>> from cnnbp import conv2d_terms
+    >>> t = conv2d_terms((3, 3), (2, 2))
+    >>> t.shape                    # 4 outputs x 4 taps
+    (16, 6)
+    >>> t[:4].tolist()             # y[0, 0] = w00 x00 + w01 x01 + w10 x10 + w11 x11
+    [[0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 1], [0, 0, 1, 0, 1, 0], [0, 0, 1, 1, 1, 1]]
+    >>> t[(t[:, 2] == 0) & (t[:, 3] == 1)][:, [0, 1, 4, 5]].tolist()  # what feeds dw[0, 1]
+    [[0, 0, 0, 1], [0, 1, 0, 2], [1, 0, 1, 1], [1, 1, 1, 2]]
+    """
+    h, wd = as_pair(in_hw, "in_hw", 1)
+    kh, kw = as_pair(kernel_hw, "kernel_hw", 1)
+    ph, pw = as_pair(padding, "padding", 0)
+    hp, wp = h + 2 * ph, wd + 2 * pw
+    # One image per padded input cell and one kernel per tap, each a single 1: output
+    # (cell, tap, i, j) is 1 exactly where that tap met that cell.
+    x = np.eye(hp * wp).reshape(hp * wp, 1, hp, wp)
+    w = np.eye(kh * kw).reshape(kh * kw, 1, kh, kw)
+    y = conv2d(x, w, None, stride, 0, dilation)
+    i, j, tap, cell = np.nonzero(y.transpose(2, 3, 1, 0))
+    return np.stack([i, j, tap // kw, tap % kw, cell // wp, cell % wp], axis=1)

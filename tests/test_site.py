@@ -13,124 +13,16 @@ from __future__ import annotations
 
 import functools
 import html
-import http.server
 import os
 import re
-import subprocess
-import sys
-import threading
-import time
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
-import yaml
+from site_support import DOCS, PAGES, draws_figures, is_notebook, url_of
 
 pytestmark = pytest.mark.site
-
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-NOTEBOOK_DIRS = ("example", "beyond", "training", "performance")
-
-
-# -- the pages ----------------------------------------------------------------------------------
-
-
-def _nav_files(nav) -> list[str]:
-    out: list[str] = []
-    for item in nav:
-        value = next(iter(item.values())) if isinstance(item, dict) else item
-        if isinstance(value, list):
-            out += _nav_files(value)
-        else:
-            out.append(value)
-    return out
-
-
-def _url_of(src: str) -> str:
-    """Directory URL of a docs file, relative to the site root (index.md -> '')."""
-    stem = src.rsplit(".", 1)[0]
-    if stem == "index":
-        return ""
-    return (stem[: -len("/index")] if stem.endswith("/index") else stem) + "/"
-
-
-NAV = _nav_files(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"])
-PAGES = [(src, _url_of(src)) for src in NAV]
-
-
-def _is_notebook(src: str) -> bool:
-    return src.endswith(".py") and src.split("/")[0] in NOTEBOOK_DIRS
-
-
-def _draws_figures(src: str) -> bool:
-    """A notebook page that uses matplotlib (directly or via cnnbp.viz) must show a figure."""
-    if not _is_notebook(src) or not (DOCS / src).is_file():
-        return False  # a missing page fails the strict build, with a clearer message
-    text = (DOCS / src).read_text(encoding="utf-8")
-    # An import, not the `# %matplotlib inline` magic every page starts with.
-    return bool(
-        re.search(
-            r"^\s*(import|from) (matplotlib|cnnbp\.viz)\b|^from cnnbp import[^\n]*\bviz\b",
-            text,
-            re.M,
-        )
-    )
-
-
-# -- the build ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Build:
-    site: Path
-    seconds: float
-    log: str
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Build:
-    prebuilt = os.environ.get("CNNBP_SITE_PREBUILT")
-    if prebuilt:
-        # For iterating on these tests only: reuse a site built earlier with the same command.
-        return Build(site=Path(prebuilt), seconds=float("nan"), log="")
-    site = tmp_path_factory.mktemp("site")
-    env = dict(os.environ)
-    env["MPLBACKEND"] = "Agg"  # deliberately: the site's hook must undo it
-    env["NO_MKDOCS_2_WARNING"] = "1"
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)]
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    seconds = time.perf_counter() - t0
-    log = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        lines = re.sub(r"\x1b\[[0-9;]*m", "", log).splitlines()
-        # From the first warning or error on: that is what failed the strict build.
-        first = next(
-            (i for i, ln in enumerate(lines) if re.match(r"(WARNING|ERROR)\b", ln)),
-            max(0, len(lines) - 60),
-        )
-        pytest.fail(
-            f"`mkdocs build --strict` failed (exit {proc.returncode}) after {seconds:.1f} s:\n"
-            + "\n".join(ln for ln in lines[first : first + 80] if "IPKernelApp" not in ln),
-            pytrace=False,
-        )
-    return Build(site=site, seconds=seconds, log=log)
 
 
 def test_build_time_is_reported(built_site, capsys):
@@ -157,9 +49,9 @@ def test_every_nav_page_was_built_and_nothing_else_became_a_page(built_site):
     )
 
 
-@pytest.mark.parametrize("src", [s for s, _ in PAGES if _draws_figures(s)])
+@pytest.mark.parametrize("src", [s for s, _ in PAGES if draws_figures(s)])
 def test_figures_survive_mplbackend_agg(built_site, src):
-    page = (built_site.site / _url_of(src) / "index.html").read_text(encoding="utf-8")
+    page = (built_site.site / url_of(src) / "index.html").read_text(encoding="utf-8")
     assert re.search(r'<img[^>]+src="data:image/(png|svg|jpeg)', page), (
         f"{src}: the notebook uses matplotlib but the built page has no figure "
         "(MPLBACKEND=Agg was set for the build; is hooks/site_hooks.py removing it?)"
@@ -236,55 +128,7 @@ def test_internal_links_resolve(built_site, src, url):
     assert not broken, f"{src}: broken links: {sorted(set(broken))}"
 
 
-# -- the browser --------------------------------------------------------------------------------
-
-
-def _browser_unavailable() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError as exc:
-        return f"Playwright's Python package is not importable ({exc}); pip install -e '.[test]'"
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} not found; install Debian's chromium (apt-get install -y chromium)"
-    return None
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def server(built_site):
-    handler = functools.partial(_QuietHandler, directory=str(built_site.site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    reason = _browser_unavailable()
-    if reason:
-        if os.environ.get("CNNBP_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                f"browser tests required (CNNBP_REQUIRE_BROWSER=1) but cannot run: {reason}"
-            )
-        pytest.skip(f"browser tests not run: {reason}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+# -- the browser--------------------------------------------------------------------------------
 
 
 # Runs in the page once MathJax has finished. Collects what the assertions need.
@@ -397,9 +241,9 @@ def test_page_in_browser(built_site, server, browser, src, url):
         broken = [i["src"] for i in info["imgs"] if not i["ok"]]
         if broken:
             problems.append(f"images that did not load: {broken[:5]}")
-        if _draws_figures(src) and not any(i["figure"] for i in info["imgs"]):
+        if draws_figures(src) and not any(i["figure"] for i in info["imgs"]):
             problems.append("notebook uses matplotlib but shows no figure")
-        if _is_notebook(src):
+        if is_notebook(src):
             if len(info["download"]) != 1:
                 problems.append(f"expected one source download button, found {info['download']}")
             else:

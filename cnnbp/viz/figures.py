@@ -1,4 +1,4 @@
-"""Figures for the documentation: annotated heatmaps of small arrays (and generated text).
+"""Figures for the documentation: annotated heatmaps of small arrays.
 
 matplotlib and IPython are imported inside the functions, so ``import cnnbp`` never needs
 them; the site's dependencies (``pip install -e .[docs]``) bring them.
@@ -13,44 +13,11 @@ __all__ = [
     "show_conv_windows",
     "show_dw_sources",
     "show_dx_sources",
-    "show_markdown",
     "show_matrices",
     "show_matrix",
     "show_pipeline",
     "show_pool_routing",
 ]
-
-
-def show_markdown(text: str) -> None:
-    """Show generated Markdown: rendered in a notebook, printed as plain text in a script.
-
-    The documentation's pages build tables and sentences from computed numbers. Under a
-    Jupyter kernel (the site build) they are rendered; run as ``python page.py``, IPython's own
-    ``display`` would only print ``<IPython.core.display.Markdown object>``, so the text itself
-    is printed instead.
-
-    Parameters
-    ----------
-    text : str
-        Markdown source.
-
-    Examples
-    --------
-    >>> from cnnbp.viz import show_markdown
-    >>> show_markdown("| a | b |\\n|---|---|\\n| 1 | 2 |")  # no kernel here: printed as is
-    | a | b |
-    |---|---|
-    | 1 | 2 |
-    """
-    try:
-        from IPython import get_ipython
-        from IPython.display import Markdown, display
-    except ImportError:  # the package itself does not depend on IPython
-        get_ipython = None
-    if get_ipython is not None and get_ipython() is not None:
-        display(Markdown(text))
-    else:
-        print(text)
 
 
 def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", mark=None, cmap="RdBu_r", fontsize=9):
@@ -430,8 +397,8 @@ def show_pool_routing(x, dy, size=2, stride=None, *, fmt="{:.3f}", titles=None, 
     import matplotlib.pyplot as plt
     from matplotlib.patches import ConnectionPatch, Rectangle
 
-    from ._validate import as_pair
-    from .pool import max_pool2d_backward
+    from .._validate import as_pair
+    from ..pool import max_pool2d_backward
 
     x = np.asarray(x, dtype=np.float64)
     dy = np.asarray(dy, dtype=np.float64)
