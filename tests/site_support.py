@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-NOTEBOOK_DIRS = ("example", "beyond", "training", "performance")
+NOTEBOOK_DIRS = ("example", "beyond", "training", "performance", "appendix")
 
 
 def _nav_files(nav) -> list[str]:

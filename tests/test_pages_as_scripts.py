@@ -20,14 +20,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(
     p.relative_to(ROOT).as_posix()
-    for folder in ("example", "beyond", "performance")
+    for folder in ("example", "beyond", "performance", "appendix")
     for p in (ROOT / "docs" / folder).glob("*.py")
 )
 
 
 def test_every_notebook_folder_is_covered():
     folders = {p.parent.name for p in (ROOT / "docs").glob("*/*.py")}
-    assert folders == {"example", "beyond", "performance", "training"}
+    assert folders == {"example", "beyond", "performance", "training", "appendix"}
 
 
 @pytest.mark.parametrize("page", PAGES)
