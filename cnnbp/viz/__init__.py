@@ -4,6 +4,7 @@ matplotlib and IPython are imported inside the functions, so ``import cnnbp.viz`
 them; only drawing needs them.
 """
 
+from .backward import BACKWARD_STEPS, show_backward_pass
 from .figures import (
     show_channel_wiring,
     show_conv_windows,
@@ -14,17 +15,22 @@ from .figures import (
     show_pipeline,
     show_pool_routing,
 )
+from .panels import draw_heatmap, show_heatmaps
 from .style import setup
 from .text import format_value, markdown_table, show_markdown, show_table
 
 __all__ = [
+    "BACKWARD_STEPS",
+    "draw_heatmap",
     "format_value",
     "markdown_table",
     "setup",
+    "show_backward_pass",
     "show_channel_wiring",
     "show_conv_windows",
     "show_dw_sources",
     "show_dx_sources",
+    "show_heatmaps",
     "show_markdown",
     "show_matrices",
     "show_matrix",

@@ -1,182 +1,261 @@
 # %% [markdown]
 # # The network and the forward pass
 #
-# This part of the site follows one small network from start to finish: the one in the Data
-# Science Stack Exchange question "back propagation in CNN" (koryakinp, 2018), together with the
-# answer it received. The question worked through the backward pass by hand and then asked how to
-# update the kernel, what to do with an earlier convolution layer, and whether the calculation was
-# right. Over six pages every number of the question and the answer is recomputed with cnnbp and
-# each of those questions gets an answer that the page checks numerically.
+# **What you will learn:** the small network that the whole worked example follows, how its
+# forward pass turns a $5\times5$ image into two numbers, and how one output of a convolution
+# is made. The letters are those of the [notation](../../notation/) page, used on every page.
 #
-# This first page sets the stage: the network, the one piece of it the question lost (the kernel),
-# and the forward pass with every intermediate map.
+# <div class="admonition note">
+# <p class="admonition-title">The question's letters, translated</p>
 #
-# ## The network
+# The worked example is the network of the question
+# [*back propagation in CNN*](https://datascience.stackexchange.com/questions/27506/back-propagation-in-cnn)
+# on Data Science Stack Exchange, and of the answer it received. They use other letters. This
+# box is the only place where theirs appear; every page after it uses ours.
 #
-# One $5\times5$ single-channel input goes through
+# | the question and its answer write | this site writes | what it is |
+# |---|---|---|
+# | $o$ | $x$ | the $5\times5$ input of the convolution |
+# | $x$ | $y$ | the $4\times4$ output of the convolution |
+# | $(m, n)$ | $(p, q)$ | a kernel tap: $w_{p,q}$ |
+# | $E$ | $L$ | the loss |
+# | $b_{i,j}$, one bias per position | $b$, one bias per channel | the bias |
+# | $H_1, H_2$ | $h_0, h_1$ | the two FC outputs |
+# | $\delta H_1, \delta H_2$ | $\delta^h_0, \delta^h_1$ | their deltas |
+# | $\delta_{11}, \delta_{12}, \delta_{21}, \delta_{22}$ (windows counted from 1) | $\delta^m_{0,0}, \delta^m_{0,1}, \delta^m_{1,0}, \delta^m_{1,1}$ | the deltas of the pooled map |
+# | `d`, the $4\times4$ array | $\delta^y$ | the delta of the convolution's output |
 #
-# 1. a convolution with one $2\times2$ kernel, stride 1, no padding: a $4\times4$ map;
-# 2. a $2\times2$ max-pool with stride 2: a $2\times2$ map;
-# 3. the logistic sigmoid, element-wise;
-# 4. a fully connected layer with two neurons, $H_1$ and $H_2$, fed by the four sigmoid outputs;
-# 5. an output layer, which the question never describes. It does not need to: it hands the
-#    backward pass two numbers, $\delta_{H_1}$ and $\delta_{H_2}$, and that is where the question
-#    (and [page 2](../02_fc_sigmoid/)) starts.
-#
-# Everything the question states is stored in `cnnbp.seed`, labelled GIVEN, and everything this
-# project had to infer is labelled INFERRED.
+# </div>
 
-# %%
+# %% tags=["remove-cell"]
 # %matplotlib inline
 import matplotlib.pyplot as plt
+
+from cnnbp.viz import setup, show_heatmaps, show_pipeline, show_table
+
+setup()
+
+# %%
 import numpy as np
 
 import cnnbp
 from cnnbp import seed
-from cnnbp.viz import show_markdown, show_matrices, show_matrix, show_pipeline
-
-o = np.array(seed.INPUT)  # (5, 5): the input, called o in the answer
-print("input o =\n", o)
 
 # %% [markdown]
-# ## The forward pass
+# ## The idea: five steps, each a smaller map
 #
-# With the kernel in hand, the forward pass is four calls to cnnbp. Arrays are NCHW
-# (batch, channel, height, width), so the single $5\times5$ image is `o[None, None]`, of shape
-# `(1, 1, 5, 5)`, and the kernel is `(C_out, C_in, kh, kw) = (1, 1, 2, 2)`.
+# One grey-scale $5\times5$ image $x$ goes through five steps. A $2\times2$ **kernel** $w$
+# slides over it one cell at a time and, at each of its $4\times4$ positions, multiplies the
+# four cells under it by its four weights and adds them up: that gives the map $y$. A
+# **max-pool** cuts $y$ into four $2\times2$ blocks and keeps the largest value of each: $m$.
+# The **sigmoid** squashes each of those four numbers into $(0, 1)$: $a$. A **fully connected
+# (FC) layer** makes two weighted sums of the four values of $a$: $h_0$ and $h_1$. An output
+# layer, which the question never describes, turns them into a loss.
+#
+# The question lost one piece of this network, the kernel; the one used here is reconstructed
+# from the numbers the question still states, as the [appendix](../../appendix/01_the_numbers/)
+# shows.
 
-# %%
-w = np.array(seed.KERNEL)  # (2, 2)
-b = np.array([seed.BIAS])  # one bias per output channel: here 0
-x = cnnbp.conv2d(o[None, None], w[None, None], b)  # (1, 1, 4, 4)
-pooled = cnnbp.max_pool2d(x, size=2, stride=2)  # (1, 1, 2, 2)
-s = cnnbp.sigmoid(pooled)  # (1, 1, 2, 2)
-h = cnnbp.linear(s.reshape(1, 4), seed.FC_WEIGHTS)  # (1, 2): net inputs of H1, H2, no FC bias
-show_markdown(
-    "| step | output shape |\n|---|---|\n"
-    + "\n".join(f"| {name} | `{a.shape}` |" for name, a in [
-        ("input", o[None, None]), ("conv 2x2, stride 1", x), ("max-pool 2x2, stride 2", pooled),
-        ("sigmoid", s), ("FC, 2 neurons", h)])
+# %% tags=["remove-input"]
+fw = seed.forward_pass()  # the same pass as the cells below, for the picture
+maxima = np.zeros((4, 4), dtype=bool)
+maxima[tuple(np.array(seed.ARGMAX_POSITIONS).T)] = True
+show_pipeline(
+    [seed.INPUT, fw.x, fw.pooled],
+    ["input $x$", "conv output $y$", "pooled $m$"],
+    ["conv\n$2\\times2$", "max-pool\n$2\\times2$"],
+    marks=[None, maxima, None], size=0.6,
 )
-fw = seed.forward_pass()  # the same pass, as the package's reference runs it
-assert np.array_equal(fw.x, x[0, 0]) and np.array_equal(fw.h, h[0])
+plt.show()
+show_pipeline(
+    [fw.pooled, fw.s, fw.s.reshape(4, 1), fw.h.reshape(2, 1)],
+    ["pooled $m$", "$a = \\sigma(m)$", "flattened", "$h$"],
+    ["sigmoid", "flatten", "FC"],
+    size=0.6,
+)
+plt.show()
 
 # %% [markdown]
-# The reconstructed kernel reproduces what the question states. The top-left output rounds to
-# $0.25$, each window's maximum sits where the answer's map says, and the four sigmoid outputs
-# round to the printed ones:
-
-# %%
-x00 = x[0, 0, 0, 0]
-assert round(float(x00), 2) == seed.X00 == 0.25
-assert np.isclose(x00, np.sum(w * o[:2, :2]) + b[0])  # the formula above, first window
-assert seed.window_argmax(x[0, 0]) == seed.ARGMAX_POSITIONS
-assert np.array_equal(np.round(s[0, 0], 2), seed.SIGMOID_OUTPUTS)
-print(f"x00 = {x00:.4f} (printed: 0.25)")
-print("sigmoid outputs:\n", s[0, 0].round(4), "\nrounded:\n", np.round(s[0, 0], 2))
-
-# %% [markdown]
-# The fit was only asked to match the *values* at the five positions, not to make the four
-# argmax cells the largest of their windows. That they come out as maxima is a genuine check, and
-# the margins over each window's runner-up are comfortable: larger than the uncertainty that
-# two-decimal rounding leaves on a pooled value, $0.005 / (s(1-s))$ in units of $x$.
-
-# %%
-slack = 0.005 / (seed.SIGMOID_OUTPUTS * (1 - seed.SIGMOID_OUTPUTS))  # (2, 2), in x units
-gaps = []
-for k, (i, j) in enumerate(seed.ARGMAX_POSITIONS):
-    r, c = 2 * (k // 2), 2 * (k % 2)
-    window = np.sort(x[0, 0, r : r + 2, c : c + 2].ravel())
-    gaps.append(window[-1] - window[-2])
-    print(f"window {k // 2 + 1}{k % 2 + 1}: max x[{i},{j}] = {window[-1]:.3f}, "
-          f"runner-up {window[-2]:.3f}, gap {gaps[-1]:.3f}, rounding slack {slack.flat[k]:.3f}")
-assert min(gaps) > slack.max()
-assert np.all(np.abs(slack - 0.02) < 0.003)  # the "about 0.02" of the table above
-
-# %% [markdown]
-# ### How one output is made
+# Read the two rows as one strip: the second starts from the pooled map that ends the first.
+# The outlined cells of $y$ are the four window maxima that the max-pool keeps. The backward
+# pass will walk this strip from right to left.
 #
-# The first output, $x_{00}$, is the kernel laid on the top-left $2\times2$ patch of the input,
-# multiplied cell by cell and summed (plus the bias, here 0). Sliding the kernel one step right or
-# down gives the next output; sixteen positions give the $4\times4$ map.
+# ## How one output is made
+#
+# Each output of the convolution is the kernel laid over one $2\times2$ patch of the input:
+# four products, added up, plus the bias. Output $(i, j)$ uses the patch whose top-left
+# corner is input cell $(i, j)$:
+#
+# $$
+# y_{i,j} = \sum_{p=0}^{1} \sum_{q=0}^{1} w_{p,q}\, x_{i+p,\,j+q} + b .
+# $$
+#
+# The patch can start at rows $0, \dots, 3$ and columns $0, \dots, 3$, so an $H\times W$
+# input and a $k_h\times k_w$ kernel give an $(H-k_h+1)\times(W-k_w+1)$ output: $4\times4$
+# here. The kernel is not turned around before it slides; strictly speaking this is a
+# *cross-correlation*, and it is what every convolution layer (PyTorch's included) computes.
+# Whether a formula flips the kernel will matter on [page 5](../05_checking_the_answer/).
 
-# %%
+# %% tags=["remove-input"]
 patch = np.zeros((5, 5), dtype=bool)
 patch[:2, :2] = True
 first = np.zeros((4, 4), dtype=bool)
 first[0, 0] = True
-terms = w * o[:2, :2]
-# A grid sized to the page's width, so that the cell labels stay readable.
-fig, axes = plt.subplots(1, 4, figsize=(8.6, 2.9), gridspec_kw={"width_ratios": [5, 2, 2, 4]})
-for ax, a, title, mark in zip(
-    axes,
-    [o, w, terms, x[0, 0]],
-    ["input $o$ (patch outlined)", "kernel $w$", "$w_{mn}\\, o_{mn}$", f"$x$: sum = {x00:.3f}"],
-    [patch, None, None, first],
-    strict=True,
-):
-    show_matrix(a, ax, title=title, fmt="{:.3f}", mark=mark)
-fig.tight_layout()
+w_ = np.array(seed.KERNEL)
+show_heatmaps(
+    [seed.INPUT, w_, w_ * seed.INPUT[:2, :2], fw.x],
+    ["input $x$, one patch", "kernel $w$", "products",
+     f"$y$: their sum, {fw.x[0, 0]:.3f}"],
+    fmt="{:.3f}", marks=[patch, None, None, first], cell=0.55, fontsize=10,
+)
 plt.show()
-print(" + ".join(f"({wi:.4f})({oi:.2f})" for wi, oi in zip(w.ravel(), o[:2, :2].ravel(), strict=True)),
-      f"= {terms.sum():.4f}")
 
 # %% [markdown]
-# ### The whole pipeline
+# The four products of the top-left patch add up to $y_{0,0}$; the question gives this output
+# rounded, $0.25$. Slide the patch one cell right and the same four weights meet four new
+# input cells: that is $y_{0,1}$, and so on for all sixteen.
 #
-# Every intermediate map, in order, in two rows: the second starts from the pooled map that
-# ends the first. The outlined cells of the convolution output are the window
-# maxima that the max-pool keeps; the sigmoid outputs are then flattened in row-major order
-# $(s_{11}, s_{12}, s_{21}, s_{22})$ and fed to the two FC neurons. The values of $H_1$ and
-# $H_2$ shown assume no FC bias: the question gives none, and the backward pass does not need one.
+# ## The numbers
+#
+# cnnbp's arrays have four axes, NCHW: image in the batch, channel, row, column. One
+# single-channel image is therefore `x[None, None]`, of shape `(1, 1, 5, 5)`, and the kernel
+# is `(C_out, C_in, kh, kw) = (1, 1, 2, 2)`. The bias has one number per output channel. The
+# question gives the FC weights $V$; it gives no FC bias, and none is needed.
 
 # %%
-maxima = np.zeros((4, 4), dtype=bool)
-for i, j in seed.ARGMAX_POSITIONS:
-    maxima[i, j] = True
-# Two rows, so that the labels stay readable at the page's width.
-fig, axes = show_pipeline(
-    [o, x[0, 0], pooled[0, 0]],
-    ["input $o$", "conv output $x$", "pooled $p$"],
-    ["conv $2\\times2$\nstride 1", "max-pool\n$2\\times2$\nstride 2"],
-    marks=[None, maxima, None],
-    size=0.55,
-)
-plt.show()
-fig, axes = show_pipeline(
-    [pooled[0, 0], s[0, 0], s.reshape(4, 1), h.reshape(2, 1)],
-    ["pooled $p$", "$s = \\sigma(p)$", "flattened", "$H_1, H_2$"],
-    ["sigmoid", "flatten", "FC\n2 neurons"],
-    size=0.55,
-)
-plt.show()
+x = np.array(seed.INPUT)  # (5, 5): the image
+w = np.array(seed.KERNEL)  # (2, 2): the reconstructed kernel
+b = np.zeros(1)  # one bias per output channel
+V = np.array(seed.FC_WEIGHTS)  # (2, 4): row k feeds h_k
+
+y = cnnbp.conv2d(x[None, None], w[None, None], b)  # (1, 1, 4, 4)
+m = cnnbp.max_pool2d(y, size=2, stride=2)  # (1, 1, 2, 2)
+a = cnnbp.sigmoid(m)  # (1, 1, 2, 2)
+h = cnnbp.linear(a.reshape(1, 4), V)  # (1, 2)
+print("y =\n", y[0, 0])
+print("m =\n", m[0, 0])
+print("a =\n", a[0, 0])
+print("h =", h[0])
+
+# %% tags=["remove-input"]
+steps = ["input $x$", "conv $2\\times2$, stride 1: $y$",
+         "max-pool $2\\times2$, stride 2: $m$", "sigmoid: $a$", "FC, two outputs: $h$"]
+shapes = [x[None, None].shape, y.shape, m.shape, a.shape, h.shape]
+show_table(zip(steps, shapes, strict=True), ["step", "shape"], fmt=["{}", "`{}`"])
+
+# %% tags=["remove-cell"]
+assert x[None, None].shape == (1, 1, 5, 5)
+assert y.shape == (1, 1, 4, 4) and m.shape == a.shape == (1, 1, 2, 2) and h.shape == (1, 2)
+assert w[None, None].shape == (1, 1, 2, 2) and V.shape == (2, 4)
+# The page's pass and the package's reference pass agree, so the pictures show these maps.
+assert np.array_equal(fw.x, y[0, 0]) and np.array_equal(fw.s, a[0, 0])
+assert np.array_equal(fw.h, h[0])
+# The formula, first window; and the picture's sum.
+assert np.isclose(y[0, 0, 0, 0], np.sum(w * x[:2, :2]) + b[0])
+assert np.isclose(y[0, 0, 0, 1], np.sum(w * x[:2, 1:3]) + b[0])
+assert fw.x.shape == (5 - 2 + 1, 5 - 2 + 1)
 
 # %% [markdown]
-# A larger view of the step the backward pass will have to undo: the $4\times4$ map with the four
-# windows, the kept maxima outlined, and what survives the pool and the sigmoid.
+# ## A check: the question's numbers come back
+#
+# The question and its answer state three things that this forward pass must reproduce: the
+# top-left output $y_{0,0} = 0.25$ (above it prints as $0.2504$), the four sigmoid outputs
+# (printed with two decimals), and, through the answer's delta map, which cell of each window
+# holds the maximum.
 
-# %%
-fig, axes = show_matrices(
-    [x[0, 0], pooled[0, 0], s[0, 0]],
-    ["conv output $x$ (maxima outlined)", "pooled $p$", "sigmoid $s$"],
-    fmt="{:.3f}", marks=[maxima, None, None], size=0.8,
+# %% tags=["remove-input"]
+argmax = seed.window_argmax(y[0, 0])
+windows = [(i, j) for i in range(2) for j in range(2)]
+show_table(
+    zip(windows, seed.SIGMOID_OUTPUTS.flat, np.round(a[0, 0], 2).flat,
+        seed.ARGMAX_POSITIONS, argmax, strict=True),
+    ["window", "$a$, question", "$a$, this pass", "maximum, question",
+     "maximum, this pass"],
+    fmt=["{}", "{:.2f}", "{:.2f}", "{}", "{}"],
 )
-axes[0].axhline(1.5, color="0.3", lw=2, ls="--")  # borders of the four pooling windows
-axes[0].axvline(1.5, color="0.3", lw=2, ls="--")
-plt.show()
-assert np.array_equal(pooled[0, 0], x[0, 0][tuple(np.array(seed.ARGMAX_POSITIONS).T)].reshape(2, 2))
+
+# %% tags=["remove-cell"]
+assert round(float(y[0, 0, 0, 0]), 2) == seed.X00 == 0.25
+assert np.array_equal(np.round(a[0, 0], 2), seed.SIGMOID_OUTPUTS)
+assert seed.SIGMOID_OUTPUTS.tolist() == [[0.58, 0.57], [0.65, 0.55]]
+assert argmax == seed.ARGMAX_POSITIONS
+assert round(float(y[0, 0, 0, 0]), 4) == 0.2504 and seed.BIAS == 0
 
 # %% [markdown]
+# All three agree. The kernel was fitted to the first two, so that is only a consistency
+# check; the positions of the maxima are a real one, since the fit never asked the maxima to
+# win their windows.
+#
 # ## What to remember
 #
-# - The network: $5\times5$ input, $2\times2$ convolution (stride 1) to $4\times4$, $2\times2$
-#   max-pool (stride 2) to $2\times2$, sigmoid, two FC neurons, an output layer that the
-#   backward pass sees only through $\delta_{H_1}, \delta_{H_2}$.
-# - The question's kernel was lost; the text gives $w_{00}$, $x_{00}$, the rounded sigmoid outputs
-#   and, through the answer's delta map, the positions of the maxima. A weighted least-squares fit
-#   with no bias reproduces all of them; it is an estimate, used to run the network, while the
-#   checks of the question's arithmetic use the question's own numbers.
-# - In cnnbp a single image is NCHW `(1, 1, 5, 5)` and the kernel `(1, 1, 2, 2)`; convolution is
-#   cross-correlation ($x_{ij} = \sum_{m,n} w_{mn}\, o_{i+m,\,j+n} + b$), as in PyTorch.
-# - The max-pool keeps one cell per window; which cell it kept is exactly what its backward pass
-#   needs to remember ([page 3](../03_maxpool/)).
+# - The network: $x$ ($5\times5$) → convolution with a $2\times2$ kernel → $y$ ($4\times4$) →
+#   $2\times2$ max-pool → $m$ ($2\times2$) → sigmoid → $a$ ($2\times2$) → FC → $h$ (2 numbers).
+# - Each output of the convolution is one patch of the input times the kernel, summed:
+#   $y_{i,j} = \sum_{p,q} w_{p,q}\, x_{i+p,\,j+q} + b$. No flip: a cross-correlation.
+# - The max-pool keeps one cell of each window; which one it kept is exactly what its
+#   backward pass will need.
+# - cnnbp works in NCHW: one image is `(1, 1, 5, 5)`, one kernel `(1, 1, 2, 2)`.
+#
+# ## Exercises
+#
+# **1.** Compute $y_{0,1}$ by hand from the kernel $w = \begin{pmatrix} -0.13 & 0.1449 \\
+# -0.5341 & 0.6452 \end{pmatrix}$ (four decimals) and the input.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# The patch of $y_{0,1}$ starts at input cell $(0, 1)$: $x_{0,1} = 0.90$, $x_{0,2} = 0.88$,
+# $x_{1,1} = 0.62$, $x_{1,2} = 0.22$. So
+# $y_{0,1} = (-0.13)(0.90) + (0.1449)(0.88) + (-0.5341)(0.62) + (0.6452)(0.22)
+# = -0.1170 + 0.1275 - 0.3311 + 0.1419 = -0.1787$, the value in the second cell of $y$ above.
+#
+# </details>
+#
+# **2.** Feed the same layers a $7\times7$ image instead. What are the shapes of $y$, $m$ and
+# $a$, and what shape must $V$ have?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# $y$ is $(7-2+1)\times(7-2+1) = 6\times6$; the max-pool halves it to $m$, $3\times3$; the
+# sigmoid keeps the shape, so $a$ is $3\times3$ too. Flattened, $a$ has 9 values, so $V$ must
+# be $2\times9$ (two outputs, nine inputs): the FC layer is the one layer tied to the image
+# size.
+#
+# </details>
+#
+# **3.** How many outputs of the convolution does input cell $x_{2,3}$ take part in? And the
+# corner $x_{0,0}$?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# $x_{2,3}$ lies in the patches that start at $(1, 2)$, $(1, 3)$, $(2, 2)$ and $(2, 3)$: four
+# outputs, one through each kernel weight. The corner lies only in the patch of $y_{0,0}$:
+# one output. Every inner cell of the $5\times5$ input feeds four outputs, every edge cell
+# two and every corner one. On the backward pass, the gradient of an input cell will collect
+# one share from each output it fed.
+#
+# </details>
+
+# %% tags=["remove-cell"]
+# Exercise 1: the kernel as typed, the four products and their sum.
+assert np.array_equal(w.round(4), [[-0.13, 0.1449], [-0.5341, 0.6452]])
+assert [x[0, 1], x[0, 2], x[1, 1], x[1, 2]] == [0.90, 0.88, 0.62, 0.22]
+products = w.round(4) * x[0:2, 1:3]  # the kernel as the exercise types it
+assert np.array_equal(products.round(4).ravel(), [-0.1170, 0.1275, -0.3311, 0.1419])
+assert round(float(products.sum()), 4) == round(float(y[0, 0, 0, 1]), 4) == -0.1787
+# Exercise 2: the shapes, from cnnbp itself.
+x7 = np.random.default_rng(0).random((1, 1, 7, 7))
+m7 = cnnbp.max_pool2d(cnnbp.conv2d(x7, w[None, None]), 2)
+assert cnnbp.conv2d(x7, w[None, None]).shape[2:] == (6, 6) and m7.shape[2:] == (3, 3)
+assert cnnbp.linear(cnnbp.sigmoid(m7).reshape(1, -1), np.ones((2, 9))).shape == (1, 2)
+# Exercise 3: how many outputs each input cell feeds, read off conv2d_terms.
+terms = cnnbp.conv2d_terms((5, 5), (2, 2))
+fed = np.zeros((5, 5), dtype=int)
+np.add.at(fed, (terms[:, 4], terms[:, 5]), 1)
+assert fed[2, 3] == 4 and fed[0, 0] == 1
+starts = {(int(i), int(j)) for i, j, *_, u, v in terms if (u, v) == (2, 3)}
+assert starts == {(1, 2), (1, 3), (2, 2), (2, 3)}
+assert (fed[1:4, 1:4] == 4).all() and fed[0, 1:4].tolist() == [2, 2, 2]
+assert fed[[0, 0, 4, 4], [0, 4, 0, 4]].tolist() == [1, 1, 1, 1]

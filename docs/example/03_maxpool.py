@@ -1,233 +1,273 @@
 # %% [markdown]
 # # Back through max-pool
 #
-# The previous page ended with four numbers, one per pooling window: the deltas
-# $\delta_{11}, \delta_{12}, \delta_{21}, \delta_{22}$, the derivatives of the error with respect
-# to the pooled values *before* the sigmoid. This page carries them one step further down, onto
-# the $4\times4$ output of the convolution, which is where the kernel gradient of the next page
-# starts.
-#
-# The numbers are those of the Data Science Stack Exchange question "back propagation in CNN"
-# (koryakinp, 2018) and of its answer, which printed the resulting $4\times4$ map as an array
-# called `d`. We rebuild that map with cnnbp, compare it with the answer's, and then look at the
-# two situations the question's example never meets: ties inside a window and windows that
-# overlap.
+# **What you will learn:** how the four deltas of the pooled map become the $4\times4$ delta of
+# the convolution's output, what happens when two cells of a window tie, and why overlapping
+# windows add their deltas. Letters as on the [notation](../../notation/) page.
 
-# %%
+# %% tags=["remove-cell"]
 # %matplotlib inline
 import matplotlib.pyplot as plt
+
+from cnnbp.viz import setup, show_heatmaps, show_pool_routing
+
+setup()
+
+# %%
 import numpy as np
 
 import cnnbp
 from cnnbp import seed
-from cnnbp.viz import show_matrix, show_pool_routing
 
 # %% [markdown]
-# ## The rule
+# ## The idea: the winner takes the delta
 #
-# A max-pool window with entries $z_1, \dots, z_k$ outputs $p = \max_r z_r$. As long as one
-# entry, say $z_{r^*}$, is strictly larger than the others, nudging it moves $p$ by the same
-# amount and nudging any other entry does nothing:
-#
-# $$
-# \frac{\partial p}{\partial z_r} = \begin{cases} 1 & r = r^* \\ 0 & r \ne r^* \end{cases}
-# \qquad\Longrightarrow\qquad
-# \frac{\partial E}{\partial z_r} = \frac{\partial E}{\partial p}\,\frac{\partial p}{\partial z_r}
-#   = \begin{cases} \delta & r = r^* \\ 0 & \text{otherwise.} \end{cases}
-# $$
-#
-# So the backward pass is pure bookkeeping: each window hands its delta, unchanged, to the cell
-# that won the forward pass, and every other cell gets zero. With $2\times2$ windows and
-# stride 2 the windows tile the map, each cell belongs to exactly one window, and the result
-# has exactly one non-zero per window.
-#
-# ## The question's map
-#
-# The forward pass of [page 1](../01_forward/) gives the $4\times4$ convolution output `z`
-# (with the reconstructed kernel). The deltas are recomputed here exactly as on
-# [page 2](../02_fc_sigmoid/): the FC layer's backward pass, then the sigmoid's, from the
-# question's own numbers.
+# A max-pool window passes on one of its four values, the largest, and ignores the other
+# three. Backwards, the window's delta goes to the cell that won, unchanged, and the three
+# losers get zero: they had no say in the output, so nudging them changes nothing. With
+# $2\times2$ windows and stride 2 the windows tile the map, so $\delta^y$ has exactly one
+# non-zero cell per window.
 
-# %%
-z = seed.forward_pass().x  # the 4x4 map the kernel produced, before pooling
-ds = cnnbp.linear_backward(seed.DELTA_H[None], seed.SIGMOID_OUTPUTS.reshape(1, 4), seed.FC_WEIGHTS)[0]
-delta = cnnbp.sigmoid_backward(ds.reshape(2, 2), seed.SIGMOID_OUTPUTS)  # the 2x2 deltas
-assert np.allclose(delta, seed.DELTA_POOLED, rtol=0, atol=1e-12)
-dz = cnnbp.max_pool2d_backward(delta[None, None], z[None, None], size=2, stride=2)[0, 0]
-print("deltas (2x2):\n", delta)
-print("gradient on the 4x4 map:\n", dz)
-
-# %% [markdown]
-# The picture shows each window in its own colour on the left, the delta it receives in the
-# middle, and where that delta lands on the right. The outlined cells are the maxima the forward
-# pass selected.
-
-# %%
-fig, axes, _ = show_pool_routing(
-    z, delta, size=2, stride=2,
-    titles=["conv output $z$ and its windows", r"deltas $\delta$", r"$\partial E/\partial z$"],
+# %% tags=["remove-input"]
+y_ = seed.forward_pass().x  # the 4x4 output of the convolution
+show_pool_routing(
+    y_, seed.DELTA_POOLED, size=2, stride=2,
+    titles=["$y$ and its windows", "$\\delta^m$", "$\\delta^y$"], fmt="{:.3f}", cell=0.7,
 )
 plt.show()
 
 # %% [markdown]
-# Four non-zero cells, one per window, each equal to its window's delta; the gradient check
-# below perturbs every one of the sixteen cells and agrees (the map has no ties, so the
-# derivative is well defined everywhere).
+# Left, each window of $y$ in its own colour, with its maximum outlined; middle, the delta
+# each window receives from the sigmoid; right, where that delta lands.
+#
+# ## The derivation
+#
+# Take one window with values $y_0, \dots, y_3$ and output $m = \max_k y_k$, and say $y_{k^*}$
+# is strictly the largest. Raise $y_{k^*}$ a little and $m$ rises by the same amount; raise
+# any other $y_k$ a little and $m$ does not move. So
+#
+# $$
+# \frac{\partial m}{\partial y_k} = \begin{cases} 1 & k = k^* \\ 0 & k \ne k^* \end{cases}
+# \qquad\Longrightarrow\qquad
+# \delta^y_k = \delta^m\, \frac{\partial m}{\partial y_k}
+#   = \begin{cases} \delta^m & k = k^* \\ 0 & \text{otherwise.} \end{cases}
+# $$
+#
+# The derivative of a max is a selector: nothing is multiplied, the backward pass only has to
+# remember which cell won. Two situations that the question's network never meets need a
+# second look.
+#
+# ### Ties
+#
+# If two cells share the maximum, $\max$ has a kink and the derivative above does not exist.
+# A backward pass must still send the delta somewhere, and libraries differ: to every maximum,
+# split evenly, or to one of them. cnnbp does what PyTorch does on the CPU: **the whole delta
+# goes to the first maximum in row-major order** (the window's first row left to right, then
+# the next row).
 
 # %%
-assert np.count_nonzero(dz) == 4
-for (p, q), d_pq in np.ndenumerate(delta):
-    window = dz[2 * p : 2 * p + 2, 2 * q : 2 * q + 2]
-    assert np.isclose(window.sum(), d_pq) and np.count_nonzero(window) == 1
-err = cnnbp.check_gradient(
-    lambda _: np.sum(cnnbp.max_pool2d(z[None, None], 2) * delta), z, dz, name="dz"
-)
-print(f"relative error against central differences: {err:.1e}")
+y_tie = np.array([[[[1.0, 3.0], [3.0, 2.0]]]])  # (0, 1) and (1, 0) tie
+print(cnnbp.max_pool2d_backward(np.ones((1, 1, 1, 1)), y_tie, 2)[0, 0])
 
 # %% [markdown]
-# ### Compared with the answer's `d`
-#
-# The answer typed its map with four decimals. Rounded to four decimals, ours matches two of the
-# four non-zeros; the other two differ in the last digit, because the answer *cut off* the
-# digits instead of rounding (for example $0.04675125$ became $0.0467$, not $0.0468$). Cutting
-# ours off the same way reproduces `d` exactly:
+# A finite-difference check cannot settle this; it exposes the kink. Raising $y_{0,1}$ by
+# $\varepsilon$ raises the maximum by $\varepsilon$, lowering it leaves the maximum at $3$
+# (held by $y_{1,0}$), and the central difference averages the two slopes: it reports
+# $\tfrac12$ for *both* tied cells, and `check_gradient` rejects the backward pass.
 
-# %%
-d = seed.DELTA_MAP
-rounded = np.round(dz, 4)
-truncated = np.trunc(dz * 1e4) / 1e4
-print("answer's d:\n", d)
-print("ours, rounded to 4 decimals:\n", rounded)
-print("cells where rounding differs from d:", [tuple(map(int, ij)) for ij in np.argwhere(rounded != d)])
-assert len(np.argwhere(rounded != d)) == 2
-assert np.array_equal(truncated, d)
-assert np.isclose(dz[2, 1], 0.04675125) and rounded[2, 1] == 0.0468 and d[2, 1] == 0.0467
-assert np.abs(dz - d).max() < 1e-4
-print(f"largest |ours - d| = {np.abs(dz - d).max():.2e} (below one unit of the fourth decimal)")
+# %% tags=["hide-input"]
+def pool_sum(v):
+    return float(cnnbp.max_pool2d(v, 2).sum())
 
-# %% [markdown]
-# The positions, which are what the max-pool decides, agree exactly; the values differ from the
-# exact deltas by less than $10^{-4}$. The [next page](../04_kernel_gradient/) measures how
-# much that small loss of precision changes the kernel gradient.
-#
-# ## Ties: which maximum gets the gradient?
-#
-# When two entries of a window share the maximum, the derivative above is not defined: the
-# function $\max$ has a kink there. A backward pass still has to send the delta somewhere, and
-# libraries choose differently (to every maximum, split evenly, or to one of them). cnnbp follows
-# PyTorch on the CPU: **the whole delta goes to the first maximum in row-major order within the
-# window** (scan the window's first row left to right, then the next row).
 
-# %%
-x_tie = np.array([[1.0, 3.0], [3.0, 2.0]])  # two maxima: (0, 1) comes first in row-major order
-g_tie = cnnbp.max_pool2d_backward(np.ones((1, 1, 1, 1)), x_tie[None, None], size=2)[0, 0]
-print("analytic (first maximum):\n", g_tie)
-assert np.array_equal(g_tie, [[0.0, 1.0], [0.0, 0.0]])
-
-# %% [markdown]
-# A finite-difference check does not settle the question, it exposes it. With positions counted
-# from 0 as in the code, raising $x_{01}$ by
-# $h$ raises the window's maximum by $h$ (slope 1); lowering it by $h$ leaves the maximum at
-# $3$, held by $x_{10}$ (slope 0). The central difference averages the two one-sided slopes and
-# reports $\tfrac12$ for *both* tied cells:
-
-# %%
-num_tie = cnnbp.numerical_gradient(lambda v: float(cnnbp.max_pool2d(v[None, None], 2).sum()), x_tie)
-print("central differences:\n", num_tie)
-assert np.allclose(num_tie, [[0.0, 0.5], [0.5, 0.0]])
+print("central differences:\n", cnnbp.numerical_gradient(pool_sum, y_tie)[0, 0])
+g_tie = cnnbp.max_pool2d_backward(np.ones((1, 1, 1, 1)), y_tie, 2)
 try:
-    cnnbp.check_gradient(
-        lambda v: float(cnnbp.max_pool2d(v[None, None], 2).sum()), x_tie, g_tie, name="dx at a tie"
-    )
+    cnnbp.check_gradient(pool_sum, y_tie, g_tie, name="dy at a tie")
 except AssertionError as e:
-    print("check_gradient refuses:", e)
+    print("check_gradient:", e)
 else:
     raise RuntimeError("a tie should make the finite-difference check fail")
 
-# %% [markdown]
-# Both answers are legitimate: at a kink every non-negative weighting of the tied cells that sums to
-# one is a valid *subgradient*, and the one-sided derivatives along each cell are what they are. Neither
-# is "the" gradient, so a check at a tie tests nothing. This is why the package's tests and this
-# site's checks draw tie-free inputs, and why the tie rule is tested on its own, by asserting
-# where the delta lands. In practice ties are rare with real-valued activations, but they do
-# happen (after a ReLU, many windows are all zeros).
-#
-# ## Overlapping windows: gradients add up
-#
-# With a stride smaller than the window, windows overlap, and one cell can be the maximum of
-# several of them. It then receives *every* one of their deltas, summed, because the cell's
-# value reached the loss along several paths:
-#
-# $$
-# \frac{\partial E}{\partial z_{ij}} = \sum_{\text{windows } w \,:\, (i,j) = \operatorname{argmax}(w)} \delta_w .
-# $$
-#
-# The smallest example: a $3\times3$ map whose centre is the largest value, pooled with size 2
-# and stride 1. All four windows contain the centre and all four pick it.
+# %% tags=["remove-cell"]
+assert np.array_equal(g_tie[0, 0], [[0.0, 1.0], [0.0, 0.0]])
+assert np.allclose(cnnbp.numerical_gradient(pool_sum, y_tie)[0, 0], [[0, 0.5], [0.5, 0]])
 
-# %%
-x_ov = np.array([[0.1, 0.5, 0.2], [0.4, 0.9, 0.3], [0.6, 0.7, 0.8]])
-dy_ov = np.array([[0.1, -0.2], [0.3, 0.05]])
-fig, axes, g_ov = show_pool_routing(x_ov, dy_ov, size=2, stride=1, fmt="{:.2f}")
+# %% [markdown]
+# Both are legitimate. At a kink, any split of the delta among the tied cells that adds up
+# to the whole is a valid *subgradient*, so neither answer is "the" gradient, and a check at
+# a tie tests nothing. That is why cnnbp's tests draw tie-free inputs and test the tie rule
+# on its own, by where the delta lands. Ties are rare with real-valued activations, but they
+# do happen: after a ReLU, a window of zeros is a four-way tie.
+#
+# ### Overlapping windows
+#
+# With a stride smaller than the window, windows overlap, and one cell can win several of
+# them. It then receives all their deltas, **added**, because its value reached the loss along
+# several paths. The smallest case: a $3\times3$ map whose centre is the largest value, pooled
+# with size 2 and stride 1. All four windows contain the centre, and all four pick it.
+
+# %% tags=["remove-input"]
+y_ov = np.array([[0.1, 0.5, 0.2], [0.4, 0.9, 0.3], [0.6, 0.7, 0.8]])
+dm_ov = np.array([[0.1, -0.2], [0.3, 0.05]])
+_, _, dy_ov = show_pool_routing(
+    y_ov, dm_ov, size=2, stride=1, fmt="{:.2f}", cell=0.7,
+    titles=["$y$ and its four windows", "$\\delta^m$", "$\\delta^y$"],
+)
 plt.show()
-assert np.isclose(g_ov[1, 1], dy_ov.sum()) and np.count_nonzero(g_ov) == 1
-print(f"centre receives {g_ov[1, 1]:.2f} = sum of the four deltas")
+
+# %% tags=["remove-cell"]
+assert np.isclose(dy_ov[1, 1], dm_ov.sum()) and np.count_nonzero(dy_ov) == 1
+assert round(float(dm_ov.sum()), 2) == 0.25
 
 # %% [markdown]
-# A backward pass that *assigns* the delta (`dx[...] = delta`) instead of adding it
-# (`dx[...] += delta`) passes every test with non-overlapping windows and silently keeps only the
-# last window here; the [bug zoo](../../beyond/06_bug_zoo/) shows it failing. cnnbp adds, and
-# the finite-difference check confirms it on random tie-free inputs with two overlapping
-# configurations: size 3, stride 2 and size 2, stride 1.
+# The centre collects $0.1 - 0.2 + 0.3 + 0.05 = 0.25$. A backward pass that *assigns*
+# (`dy[...] = delta`) instead of adding (`dy[...] += delta`) passes every test with
+# non-overlapping windows and silently keeps only the last window here; the
+# [bug zoo](../../beyond/06_bug_zoo/) shows it failing.
+#
+# ## The numbers
+#
+# The deltas of the pooled map, recomputed as on [page 2](../02_fc_sigmoid/), and the forward
+# map $y$ they are routed through:
 
 # %%
+x = np.array(seed.INPUT)[None, None]  # (1, 1, 5, 5)
+w = np.array(seed.KERNEL)[None, None]  # (1, 1, 2, 2)
+a = np.array(seed.SIGMOID_OUTPUTS)
+da = cnnbp.linear_backward(seed.DELTA_H[None], a.reshape(1, 4), seed.FC_WEIGHTS)[0]
+dm = cnnbp.sigmoid_backward(da.reshape(2, 2), a)  # (2, 2)
+
+y = cnnbp.conv2d(x, w)  # (1, 1, 4, 4)
+dy = cnnbp.max_pool2d_backward(dm[None, None], y, size=2, stride=2)
+print(dy[0, 0])
+
+# %% [markdown]
+# ## A check
+#
+# Four non-zero cells, one per window, each equal to its window's delta; and central
+# differences over all sixteen cells of $y$ agree (this map has no ties, so the derivative
+# exists everywhere):
+
+# %%
+err = cnnbp.check_gradient(
+    lambda v: np.sum(cnnbp.max_pool2d(v, 2) * dm), y, dy, name="dy"
+)
+print(f"relative error against central differences: {err:.0e}")
+
+# %% tags=["remove-cell"]
+assert np.count_nonzero(dy) == 4 and err < 1e-8
+for (i, j), d_ij in np.ndenumerate(dm):
+    window = dy[0, 0, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+    assert np.isclose(window.sum(), d_ij) and np.count_nonzero(window) == 1
+assert np.array_equal(y[0, 0], y_)
+assert np.allclose(dm, seed.DELTA_POOLED, rtol=0, atol=1e-12)
+# The answer's map d: the same cells, values within one unit of its fourth decimal.
+d = seed.DELTA_MAP
+assert np.array_equal(dy[0, 0] != 0, d != 0)
+assert np.abs(dy[0, 0] - d).max() < 1e-4
+
+# %% [markdown]
+# **Is the answer's $4\times4$ map right? Yes.** Its non-zero cells are exactly these four,
+# and its values differ from these by less than $10^{-4}$, because it keeps four decimals (the
+# [appendix](../../appendix/01_the_numbers/) shows how it dropped the rest).
+#
+# The same check on random, tie-free inputs with overlapping windows, in two configurations
+# (size 3 with stride 2, and size 2 with stride 1), and a picture of the second one: the
+# outlined cells won more than one window and hold the sum of those windows' deltas.
+
+# %% tags=["hide-input"]
 rng = np.random.default_rng(4)
 for size, stride, shape in [(3, 2, (1, 2, 7, 5)), (2, 1, (2, 1, 4, 6))]:
-    x = rng.standard_normal(shape)  # continuous values: ties have probability zero
-    y = cnnbp.max_pool2d(x, size, stride)
-    dy = rng.standard_normal(y.shape)
-    dx = cnnbp.max_pool2d_backward(dy, x, size, stride)
-    err = cnnbp.check_gradient(
-        lambda _, size=size, stride=stride, dy=dy: np.sum(cnnbp.max_pool2d(_, size, stride) * dy),
-        x, dx, name=f"dx (size {size}, stride {stride})",
+    y_r = rng.standard_normal(shape)  # continuous values: no ties
+    dm_r = rng.standard_normal(cnnbp.max_pool2d(y_r, size, stride).shape)
+    dy_r = cnnbp.max_pool2d_backward(dm_r, y_r, size, stride)
+    err_r = cnnbp.check_gradient(
+        lambda v, s=size, t=stride, g=dm_r: np.sum(cnnbp.max_pool2d(v, s, t) * g),
+        y_r, dy_r, name=f"dy (size {size}, stride {stride})",
     )
-    shared = int(np.sum(np.abs(dx) > 0)) < y.size  # fewer receiving cells than windows
-    print(f"size {size}, stride {stride}: x {shape} -> y {y.shape}; relative error {err:.1e}; "
-          f"some cell won several windows: {shared}")
+    print(f"size {size}, stride {stride}, y {shape}: relative error {err_r:.0e}")
 
-# %% [markdown]
-# The last configuration (size 2, stride 1), first image: sending a gradient of 1 from every
-# window counts how many windows each cell won, and the outlined cells, winners of more than one
-# window, hold sums of several upstream values.
-
-# %%
-wins = cnnbp.max_pool2d_backward(np.ones_like(dy), x, 2, 1)[0, 0]  # windows won by each cell
-shared_cells = wins > 1
-# Two rows of two, so that the cell labels stay readable at the page's width.
-fig, axes = plt.subplots(2, 2, figsize=(8.6, 5.2))
-for ax, a, title, mark, fmt in zip(
-    axes.flat,
-    [x[0, 0], wins, dy[0, 0], dx[0, 0]],
-    ["input $x$", "windows won", "upstream $dy$", "$dx$ (outlined: sums)"],
-    [shared_cells, shared_cells, None, shared_cells],
-    ["{:.2f}", "{:.0f}", "{:.2f}", "{:.2f}"],
-    strict=True,
-):
-    show_matrix(a, ax, title=title, fmt=fmt, mark=mark)
-fig.tight_layout()
+# %% tags=["remove-input"]
+wins = cnnbp.max_pool2d_backward(np.ones_like(dm_r), y_r, 2, 1)[0, 0]
+shared = wins > 1  # cells that won more than one window
+show_heatmaps(
+    [y_r[0, 0], wins, dm_r[0, 0], dy_r[0, 0]],
+    ["$y$ (random)", "windows won", "$\\delta^m$ (random)", "$\\delta^y$: sums outlined"],
+    ncols=2, fmt=["{:.2f}", "{:.0f}", "{:.2f}", "{:.2f}"],
+    marks=[shared, shared, None, shared], cell=0.62,
+)
 plt.show()
-assert wins.sum() == dy[0, 0].size and shared_cells.any()
+
+# %% tags=["remove-cell"]
+assert wins.sum() == dm_r[0, 0].size and shared.any()
 
 # %% [markdown]
 # ## What to remember
 #
-# - Max-pool backward routes each window's delta, unchanged, to the cell that was the window's
-#   maximum; every other cell gets zero. Nothing is multiplied: the "derivative of max" is a
-#   selector.
-# - For the question, the four deltas land at the four positions of the answer's map `d`; the
-#   answer's values are the exact ones cut off (not rounded) after four decimals.
-# - At a tie the maximum has a kink. cnnbp, like PyTorch on the CPU, gives the whole delta to
-#   the first maximum in row-major window order; a central difference would split it, so
-#   gradient checks must use tie-free inputs.
-# - With overlapping windows a cell can win several windows and then collects the *sum* of their
-#   deltas: `+=`, never `=`.
+# - Back through a max-pool, each window's delta goes, unchanged, to the cell that held the
+#   window's maximum; every other cell gets zero. The derivative of a max is a selector.
+# - The question's four deltas land on the four cells of the answer's map `d`.
+# - At a tie, cnnbp (like PyTorch on the CPU) gives the whole delta to the first maximum in
+#   row-major order. Central differences split it instead, so gradient checks need tie-free
+#   inputs.
+# - When windows overlap, a cell that wins several windows collects the *sum* of their deltas:
+#   `+=`, never `=`.
+#
+# ## Exercises
+#
+# **1.** Keep the question's $y$, but let the pooled deltas be
+# $\delta^m = \begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}$. Write down $\delta^y$.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# The maxima sit at $(1,1)$, $(0,2)$, $(2,1)$ and $(3,3)$ for the windows $(0,0)$, $(0,1)$,
+# $(1,0)$, $(1,1)$. So $\delta^y_{1,1} = 1$, $\delta^y_{0,2} = 2$, $\delta^y_{2,1} = 3$,
+# $\delta^y_{3,3} = 4$, and the other twelve cells are $0$.
+#
+# </details>
+#
+# **2.** Replace the max-pool by a $2\times2$ *average* pool. What does $\delta^y$ look like for
+# the question's $\delta^m$?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# Each window's output is the mean of its four cells, so each cell moves the output by a
+# quarter of its own nudge: every cell of window $(i, j)$ gets $\delta^m_{i,j}/4$. All sixteen
+# cells are non-zero; for example the four cells of window $(0, 0)$ each get
+# $0.0364182 / 4 = 0.00910455$. No cell is singled out, so the forward values do not matter.
+#
+# </details>
+#
+# **3.** After a ReLU, a window can be all zeros. Where does cnnbp send that window's delta,
+# and what do central differences report for its four cells?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# It is a four-way tie, so cnnbp sends the whole delta to the first cell, $(0, 0)$. Central
+# differences report $\tfrac12$ for *every* cell: raising any one of them raises the maximum,
+# lowering it leaves the maximum at $0$. The four halves add up to $2$, not $1$: a central
+# difference at a kink is not even one of the valid splits.
+#
+# </details>
+
+# %% tags=["remove-cell"]
+# Exercise 1.
+dy_1 = cnnbp.max_pool2d_backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), y, 2)[0, 0]
+expected = np.zeros((4, 4))
+expected[1, 1], expected[0, 2], expected[2, 1], expected[3, 3] = 1, 2, 3, 4
+assert np.array_equal(dy_1, expected)
+assert seed.ARGMAX_POSITIONS == ((1, 1), (0, 2), (2, 1), (3, 3))
+# Exercise 2.
+dy_avg = cnnbp.avg_pool2d_backward(dm[None, None], y, 2)[0, 0]
+assert np.allclose(dy_avg, np.kron(dm, np.ones((2, 2))) / 4, rtol=0, atol=1e-15)
+assert np.count_nonzero(dy_avg) == 16 and np.allclose(dy_avg[:2, :2], 0.00910455)
+# Exercise 3.
+zeros = np.zeros((1, 1, 2, 2))
+dy_relu = cnnbp.max_pool2d_backward(np.ones((1, 1, 1, 1)), zeros, 2)[0, 0]
+assert np.array_equal(dy_relu, [[1.0, 0.0], [0.0, 0.0]])
+num = cnnbp.numerical_gradient(pool_sum, zeros.copy())[0, 0]
+assert np.allclose(num, 0.5) and np.isclose(num.sum(), 2.0)

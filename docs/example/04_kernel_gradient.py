@@ -1,250 +1,290 @@
 # %% [markdown]
 # # The kernel gradient and the update
 #
-# The [previous page](../03_maxpool/) ended with the $4\times4$ delta map: the gradient of the
-# error with respect to every output of the convolution, zero except where a pooling window had
-# its maximum. This page turns that map into the gradient of the four kernel weights and the
-# bias, and takes one gradient-descent step.
-#
-# The numbers are those of the Data Science Stack Exchange question "back propagation in CNN"
-# (koryakinp, 2018) and of its answer; they live in `cnnbp.seed`, and every one of them
-# below is recomputed by `cnnbp` rather than copied.
+# **What you will learn:** how the $4\times4$ delta $\delta^y$ becomes the gradient of the four
+# kernel weights and of the bias, why that gradient is the input cross-correlated with
+# $\delta^y$, and how one step of gradient descent updates the kernel. This is the question's
+# "how do I update the kernel weights from there?". Letters as on the
+# [notation](../../notation/) page.
+
+# %% tags=["remove-cell"]
+# %matplotlib inline
+import matplotlib.pyplot as plt
+
+from cnnbp.viz import setup, show_dw_sources, show_heatmaps, show_table
+
+setup()
 
 # %%
-# %matplotlib inline
 import numpy as np
 
 import cnnbp
-import cnnbp.loops
 from cnnbp import seed
-from cnnbp.viz import show_dw_sources, show_markdown, show_matrices
-
-o = np.array(seed.INPUT)  # the layer's input, 5x5
-w = np.array(seed.KERNEL)  # the reconstructed 2x2 kernel (page 1)
-d = np.array(seed.DELTA_MAP)  # the answer's 4x4 delta map, four decimals
-print("o =\n", o, "\nw =\n", w.round(4), "\nd =\n", d)
 
 # %% [markdown]
-# ## From the index form to a sum over the output
+# ## The idea: one weight, sixteen shares
 #
-# Call the layer's input $o$ ($5\times5$), its kernel $w$ ($2\times2$), its bias $b$ and its output $x$
-# ($4\times4$). With stride 1 and no padding the forward pass is
-#
-# $$x_{ij} = \sum_{m=0}^{1} \sum_{n=0}^{1} w_{mn}\, o_{i+m,\, j+n} + b, \qquad i, j = 0, \dots, 3 .$$
-#
-# The error $E$ depends on a given weight $w_{m'n'}$ only through the sixteen outputs
-# $x_{ij}$, and every one of them uses that weight (the kernel is shared). Write
-# $\Delta_{ij} = \partial E / \partial x_{ij}$ for the entries of the $4\times4$ delta map. The
-# capital letter keeps them apart from the four window deltas $\delta_{11}, \dots, \delta_{22}$
-# of the previous pages: the map holds those four at the window maxima and zeros elsewhere. The
-# chain rule sums over all sixteen outputs:
-#
-# $$\frac{\partial E}{\partial w_{m'n'}} = \sum_{i=0}^{3}\sum_{j=0}^{3} \Delta_{ij}\,
-# \frac{\partial x_{ij}}{\partial w_{m'n'}} .$$
-#
-# In the double sum that defines $x_{ij}$, only the term with $m = m'$ and $n = n'$ contains
-# $w_{m'n'}$, and its coefficient is $o_{i+m',\, j+n'}$. So
-#
-# $$\frac{\partial E}{\partial w_{m'n'}} = \sum_{i=0}^{3}\sum_{j=0}^{3}
-# \Delta_{ij}\, o_{i+m',\, j+n'} .$$
-#
-# Read it next to the forward pass. There, a $2\times2$ window of weights slides over $o$ and the
-# offset $(i, j)$ names the output. Here, the $4\times4$ delta map slides over $o$ and the offset
-# $(m', n')$ names the weight. Both are the same operation, a *valid cross-correlation*: the
-# kernel gradient is the cross-correlation of the layer's input with the delta map,
-# $\partial E / \partial w = o \star \Delta$, and its shape is
-# $(5 - 4 + 1) \times (5 - 4 + 1) = 2 \times 2$, the kernel's. The index is $i + m'$ in both
-# formulas, so nothing is flipped.
+# The kernel is shared: the same four weights are used at all sixteen positions of the
+# output. So a weight $w_{p,q}$ touched all sixteen outputs, and its gradient collects sixteen
+# shares, one per output: that output's delta times the input cell the weight multiplied
+# there. Here only four of the sixteen deltas are non-zero (the window maxima), so each
+# weight's gradient is a sum of four products. In the picture, each panel is one weight: the
+# shaded block is the part of the input it touches, and the outlined cells are the four
+# whose delta counts, each labelled with that delta.
+
+# %% tags=["remove-input"]
+fig, axes = show_dw_sources(seed.INPUT, seed.DELTA_MAP, (2, 2), size=0.68)
+for ax in axes.flat:  # the delta labels, large enough to read at the page's width
+    for t in ax.texts:
+        if t.get_text().startswith("δ"):
+            t.set_fontsize(8.5)
+plt.show()
 
 # %% [markdown]
-# ## The answer's numbers
+# The four outlined cells keep their arrangement from panel to panel, shifted by one cell
+# right or down: it is the pattern of $\delta^y$, laid over the input at the offset of the
+# weight.
 #
-# `cnnbp.conv2d_backward` takes the delta map, the input and the kernel in NCHW layout and
-# returns the gradients of input, kernel and bias. Fed the answer's map, it prints the
-# answer's result; so does the loop version in `cnnbp.loops`, which adds up the terms
-# $\Delta_{ij}\, o_{i+m', j+n'}$ of the double sum one at a time; and so does `cnnbp.conv2d`
-# itself with the delta map used as the kernel, which is the cross-correlation statement in
-# code.
+# ## The derivation
+#
+# The loss depends on $w_{p,q}$ only through the sixteen outputs $y_{i,j}$, so the chain rule
+# sums over them:
+#
+# $$
+# \frac{\partial L}{\partial w_{p,q}}
+#   = \sum_{i=0}^{3}\sum_{j=0}^{3} \delta^y_{i,j}\, \frac{\partial y_{i,j}}{\partial w_{p,q}} .
+# $$
+#
+# In $y_{i,j} = \sum_{p',q'} w_{p',q'}\, x_{i+p',\,j+q'} + b$, only the term with $p' = p$ and
+# $q' = q$ contains $w_{p,q}$, and its coefficient is $x_{i+p,\,j+q}$. So
+#
+# $$
+# \frac{\partial L}{\partial w_{p,q}} = \sum_{i=0}^{3}\sum_{j=0}^{3} \delta^y_{i,j}\,
+#   x_{i+p,\,j+q} .
+# $$
+#
+# Put it next to the forward pass. There a $2\times2$ kernel slides over $x$ and the offset
+# $(i, j)$ names the output; here the $4\times4$ map $\delta^y$ slides over $x$ and the offset
+# $(p, q)$ names the weight. It is the same operation, a valid cross-correlation, with
+# $\delta^y$ in the kernel's place:
+#
+# $$
+# \frac{\partial L}{\partial w} = x \star \delta^y ,
+# $$
+#
+# of shape $(5-4+1)\times(5-4+1) = 2\times2$, the kernel's. The index is $i + p$ in both
+# formulas: **nothing is flipped**.
+#
+# **The bias.** A convolution layer has one bias per output channel, added at every position,
+# so $\partial y_{i,j}/\partial b = 1$ for all sixteen outputs and
+# $\partial L/\partial b = \sum_{i,j} \delta^y_{i,j}$, the sum of the delta map. The answer
+# writes a separate bias for every output position instead (see the
+# [translation box](../01_forward/)). That is another model, a *locally connected* one:
+# sixteen biases, tied to a $4\times4$ output, and each one's gradient is simply
+# $\delta^y_{i,j}$. It is not what a convolution layer, or PyTorch's `Conv2d`, does.
+#
+# **The update.** Gradient descent moves every parameter against its gradient, with a
+# learning rate $\eta$ chosen by hand: $w \leftarrow w - \eta\, \partial L/\partial w$ and
+# $b \leftarrow b - \eta\, \partial L/\partial b$.
+#
+# ## The numbers
+#
+# $\delta^y$ is the answer's map `d`, which holds the question's deltas with four decimals
+# (the [appendix](../../appendix/01_the_numbers/) measures what the dropped digits cost: less
+# than 0.1 %). `conv2d_backward` returns the gradients of the input, the kernel and the bias;
+# `conv2d` with $\delta^y$ as the kernel computes $x \star \delta^y$ directly.
 
 # %%
-_, dw4, db4 = cnnbp.conv2d_backward(d[None, None], o[None, None], w[None, None])
-dw_answer = dw4[0, 0]
-_, dw4_loops, _ = cnnbp.loops.conv2d_backward(d[None, None], o[None, None], w[None, None])
-dw_as_corr = cnnbp.conv2d(o[None, None], d[None, None])[0, 0]
-print("conv2d_backward:   ", dw_answer.round(6).tolist())
-print("loops:             ", dw4_loops[0, 0].round(6).tolist())
-print("conv2d(o, kernel=d):", dw_as_corr.round(6).tolist())
+x = np.array(seed.INPUT)[None, None]  # (1, 1, 5, 5)
+w = np.array(seed.KERNEL)[None, None]  # (1, 1, 2, 2)
+b = np.zeros(1)
+dy = np.array(seed.DELTA_MAP)[None, None]  # (1, 1, 4, 4): the answer's map
 
-# The answer printed these (also stored as seed.DW_ANSWER).
-assert np.allclose(dw_answer, [[0.044606, 0.094061], [0.011262, 0.068288]], atol=5e-7)
-assert np.allclose(dw_answer, seed.DW_ANSWER, atol=5e-7)
-assert np.allclose(dw4_loops[0, 0], dw_answer, rtol=1e-12, atol=0)
-assert np.allclose(dw_as_corr, dw_answer, rtol=1e-12, atol=0)
+dx, dw, db = cnnbp.conv2d_backward(dy, x, w)
+print("dw =\n", dw[0, 0])
+print("db =", db)
+print("x correlated with dy:\n", cnnbp.conv2d(x, dy)[0, 0])
 
 # %% [markdown]
-# Only four deltas are non-zero, so each weight's gradient is a sum of four products.
-# Written out for every weight:
+# **These are the answer's numbers**, $0.044606$, $0.094061$, $0.011262$ and $0.068288$. Each
+# is a sum of four products, one per non-zero delta:
 
-# %%
-nonzero = list(zip(*np.nonzero(d), strict=True))
-assert len(nonzero) == 4
-lines = []
-for (mq, nq), g in np.ndenumerate(dw_answer):
-    terms = " + ".join(f"({d[i, j]:+.4f})·{o[i + mq, j + nq]:.2f}" for i, j in nonzero)
-    lines.append(f"- $\\partial E/\\partial w_{{{mq}{nq}}}$ = {terms} = **{g:.6f}**")
-    assert np.isclose(g, sum(d[i, j] * o[i + mq, j + nq] for i, j in nonzero), rtol=1e-12)
-show_markdown("\n".join(lines))
+# %% tags=["remove-input"]
+terms = cnnbp.conv2d_terms((5, 5), (2, 2))  # rows (i, j, p, q, u, v)
+i, j, p, q, u, v = terms.T
+share = dy[0, 0][i, j] * x[0, 0][u, v]  # one product of the sum per row
+counts = share != 0  # only the four non-zero deltas contribute
+taps = [(0, 0), (0, 1), (1, 0), (1, 1)]
+table = [[f"$w_{{{p_},{q_}}}$", *share[counts & (p == p_) & (q == q_)], dw[0, 0, p_, q_]]
+         for p_, q_ in taps]
+cells = sorted({(int(a), int(c)) for a, c in zip(i[counts], j[counts], strict=True)})
+show_table(table, ["weight", "from $\\delta^y_{0,2}$", "from $\\delta^y_{1,1}$",
+                   "from $\\delta^y_{2,1}$", "from $\\delta^y_{3,3}$",
+                   "$\\partial L/\\partial w$"], fmt=["{}"] + ["{:.6f}"] * 5)
 
-# %% [markdown]
-# The picture below draws the same sums. Each panel is one kernel weight; the shaded block is
-# the $4\times4$ window of $o$ that the weight touches (the input shifted by $(m', n')$), and the
-# outlined cells are those where the delta is non-zero, each labelled with its delta. The
-# four outlined cells keep the same arrangement from panel to panel, because it is the
-# pattern of the delta map, shifted by one cell right or down.
+# %% tags=["remove-cell"]
+answer = [[0.044606, 0.094061], [0.011262, 0.068288]]
+assert np.allclose(dw[0, 0], answer, rtol=0, atol=5e-7)
+assert np.allclose(dw[0, 0], seed.DW_ANSWER, rtol=0, atol=5e-7)
+assert np.allclose(cnnbp.conv2d(x, dy), dw, rtol=1e-12, atol=0)  # x correlated with dy
+assert np.isclose(db[0], dy.sum(), rtol=1e-12)
+assert cells == [(0, 2), (1, 1), (2, 1), (3, 3)] and np.allclose(
+    [sum(r[1:-1]) for r in table], dw[0, 0].ravel(), rtol=1e-12)
+# The sum over all sixteen outputs, term by term, in the loop version of the package.
+import cnnbp.loops
 
-# %%
-fig, axes = show_dw_sources(o, d, (2, 2))
-_ = fig.suptitle("Which inputs and which deltas feed each dw[m', n']", y=1.02)
-
-# %% [markdown]
-# ## The exact gradient
-#
-# The answer's map holds the question's four deltas cut to four decimals. Cut, not rounded:
-# two of the four were cut toward zero where rounding would have moved them away from it
-# ($0.04675125$ became $0.0467$ and $-0.06818625$ became $-0.0681$). The cell below recomputes
-# the deltas through `cnnbp` from the question's own numbers (the FC weights,
-# $\delta_{H_1}$ and $\delta_{H_2}$, and the sigmoid outputs as the question prints them, to two
-# decimals), routes them to the window maxima of the forward pass with `max_pool2d_backward`,
-# and correlates again.
-
-# %%
-fw = seed.forward_pass()  # conv output x (4x4), pooled, sigmoid, H net inputs
-s = np.array(seed.SIGMOID_OUTPUTS)
-# dE/ds: the FC layer sends each delta back through its weights.
-ds, _, _ = cnnbp.linear_backward(seed.DELTA_H[None], s.reshape(1, 4), seed.FC_WEIGHTS)
-delta_pooled = cnnbp.sigmoid_backward(ds.reshape(2, 2), s)
-assert np.allclose(delta_pooled, seed.DELTA_POOLED, rtol=1e-12, atol=0)
-assert np.allclose(delta_pooled, [[0.0364182, 0.068628], [0.04675125, -0.06818625]], rtol=1e-12)
-
-d_exact = cnnbp.max_pool2d_backward(delta_pooled[None, None], fw.x[None, None], 2)[0, 0]
-_, dw4_exact, db4_exact = cnnbp.conv2d_backward(d_exact[None, None], o[None, None], w[None, None])
-dw_exact = dw4_exact[0, 0]
-
-# The answer's map is the exact one cut (not rounded) to four decimals.
-assert np.array_equal(d_exact != 0, d != 0)
-assert np.allclose(np.trunc(d_exact * 1e4) / 1e4, d, rtol=0, atol=1e-12)
-# Rounding would differ from the answer's map in exactly two cells.
-assert np.sum(~np.isclose(np.round(d_exact, 4), d, rtol=0, atol=1e-12)) == 2
-assert np.isclose(d_exact[2, 1], 0.04675125) and d[2, 1] == 0.0467 and round(d_exact[2, 1], 4) == 0.0468
-assert np.isclose(d_exact[3, 3], -0.06818625) and d[3, 3] == -0.0681 and round(d_exact[3, 3], 4) == -0.0682
-
-print("exact deltas at the maxima:  ", d_exact[d != 0].round(10).tolist())
-print("answer's deltas at the maxima:", d[d != 0].tolist())
-print("exact dE/dw:   ", dw_exact.round(7).tolist())
-print("answer's dE/dw:", dw_answer.round(7).tolist())
-fig, axes = show_matrices(
-    [d_exact - d, dw_exact - dw_answer],
-    ["exact - answer: deltas", "exact - answer: dE/dw"],
-    fmt="{:.2g}",
-    marks=[d != 0, None],
-    size=0.85,
-)
-rel = cnnbp.relative_error(dw_answer, dw_exact)
-print(f"largest difference {np.abs(dw_exact - dw_answer).max():.2e}, relative error {rel:.1e}")
+assert np.allclose(cnnbp.loops.conv2d_backward(dy, x, w)[1], dw, rtol=1e-12, atol=0)
+assert dw.shape == w.shape == (1, 1, 2, 2)
 
 # %% [markdown]
-# The cut costs a few parts in ten thousand: the answer's gradient is right to the precision
-# of its delta map.
-
-# %%
-assert 1e-4 < rel < 1e-3
-assert np.abs((dw_answer - dw_exact) / dw_exact).max() < 1e-3  # every weight: below 0.1 %
-show_markdown(f"Relative error of the answer's gradient: **{rel:.1e}**.")
-
-# %% [markdown]
-# ## The bias gradient
-#
-# A convolution layer has one bias per output channel, added to every output position, so
-# $\partial x_{ij} / \partial b = 1$ for all sixteen outputs and
-#
-# $$\frac{\partial E}{\partial b} = \sum_{i=0}^{3}\sum_{j=0}^{3} \Delta_{ij} ,$$
-#
-# the sum of the delta map: `conv2d_backward` returns it as `db`, one value per channel.
-#
-# The answer writes the forward pass with $b_{ij}$, a separate bias at each output position.
-# That is a different model: sixteen biases instead of one, no longer shared like the kernel,
-# tied to a $4\times4$ output (it cannot be applied to a larger image) and no longer the same at
-# every place in the image. It is a legitimate choice in a *locally connected* layer, but not
-# what a convolution layer (or PyTorch's `Conv2d`) does. Its gradient is even simpler:
-# $x_{ij}$ depends on $b_{ij}$ alone, so $\partial E / \partial b_{ij} = \Delta_{ij}$ — the
-# delta map itself. For this network the distinction changes no forward number
-# ([page 1](../01_forward/) found that no bias is needed, `seed.BIAS` is 0), but it changes
-# what gets updated. Both gradients,
-# checked against finite differences of the surrogate loss
-# $L = \sum_{ij} \Delta_{ij}\, x_{ij}$ whose gradient is exactly the backward pass's:
-
-# %%
-x_nobias = cnnbp.conv2d(o[None, None], w[None, None])[0, 0]
-assert seed.BIAS == 0  # page 1: the reconstruction needs no bias
-b_shared = np.array([seed.BIAS])
-b_per_position = np.zeros((4, 4))
-
-
-def loss_shared(b):
-    return np.sum(d_exact * cnnbp.conv2d(o[None, None], w[None, None], b)[0, 0])
-
-
-def loss_per_position(b):
-    return np.sum(d_exact * (x_nobias + b))
-
-
-err_shared = cnnbp.check_gradient(loss_shared, b_shared, db4_exact, name="db (one per channel)")
-err_untied = cnnbp.check_gradient(loss_per_position, b_per_position, d_exact, name="db_ij")
-assert np.isclose(db4_exact[0], d_exact.sum(), rtol=1e-12)
-print(f"one bias per channel:   dE/db = {db4_exact[0]:.7f}  (check: {err_shared:.0e})")
-print(f"one bias per position: dE/db_ij = delta map  (check: {err_untied:.0e})")
-
-# %% [markdown]
-# ## One step of gradient descent
-#
-# Plain stochastic gradient descent moves every parameter against its gradient,
-# $w \leftarrow w - \eta\, \partial E / \partial w$ and $b \leftarrow b - \eta\, \partial E / \partial b$,
-# with a learning rate $\eta$ chosen by hand.
+# One step of gradient descent, with $\eta = 0.5$:
 
 # %%
 lr = 0.5
-w_new = w - lr * dw_exact
-b_new = seed.BIAS - lr * db4_exact[0]
-show_markdown(
-    f"With $\\eta$ = {lr}, the kernel moves by at most {np.abs(w_new - w).max():.4f} per "
-    f"weight and the bias from {seed.BIAS:g} to {b_new:.5f}."
+w_new = w - lr * dw
+b_new = b - lr * db
+print("w_new =\n", w_new[0, 0])
+print("b_new =", b_new)
+
+# %% tags=["remove-input"]
+show_heatmaps(
+    [w[0, 0], dw[0, 0], w_new[0, 0]],
+    ["kernel $w$", "$\\partial L/\\partial w$", "$w - 0.5\\,\\partial L/\\partial w$"],
+    fmt="{:.4f}", cell=0.95,
 )
-fig, axes = show_matrices(
-    [w, dw_exact, w_new], ["kernel w", "dE/dw", f"w - {lr}·dE/dw"], fmt="{:.4f}"
-)
-assert np.allclose(w_new, w - lr * dw_exact)
+plt.show()
+
+# %% tags=["remove-cell"]
+assert lr == 0.5 and np.allclose(w_new, w - 0.5 * dw)
+assert np.all(dw > 0) and np.all(w_new < w)
+assert np.all(x > 0) and np.sum(dy > 0) == 3 and np.sum(dy < 0) == 1
 
 # %% [markdown]
-# Every weight went down: all four gradients are positive, since every input is positive and
-# the three positive deltas outweigh the negative one in each sum. Whether this step lowers
-# the error depends on the output layer, which the question never specifies; the
-# [last page of this example](../06_whole_loop/) fixes one and watches the loss fall over several
-# steps.
+# All four weights went down, because all four gradients are positive. That is a fact about
+# these numbers, not a rule: every input here is positive, and in each sum the products of the
+# three positive deltas happen to outweigh the product of the one negative delta. A different
+# input, or a larger negative delta, can flip any of the signs (exercise 2). Whether this step
+# lowers the loss depends on the output layer, which the question never gives; the
+# [last page](../06_whole_loop/) chooses one and watches the loss fall.
+#
+# ## A check
+#
+# With $\delta^y$ held fixed, the loss near this point changes like
+# $\sum_{i,j} \delta^y_{i,j}\, y_{i,j}$, whose gradient in $w$ is exactly the kernel gradient.
+# Central differences, which know nothing of the derivation, agree:
 
 # %%
-assert np.all(o > 0) and np.sum(d_exact > 0) == 3
-assert np.all(dw_exact > 0) and np.all(w_new < w)
+def loss(w):
+    return np.sum(dy * cnnbp.conv2d(x, w))
+
+
+err = cnnbp.check_gradient(loss, w.copy(), dw, name="dw")
+print(f"relative error of dw against central differences: {err:.0e}")
+
+# %% [markdown]
+# The bias gradients of both models pass the same test: one bias per channel, with gradient
+# $\sum \delta^y$, and one bias per position, with gradient $\delta^y$ itself.
+
+# %% tags=["hide-input"]
+y0 = cnnbp.conv2d(x, w)  # no bias
+
+
+def loss_per_channel(b):
+    return np.sum(dy * cnnbp.conv2d(x, w, b))
+
+
+def loss_per_position(b):
+    return np.sum(dy * (y0 + b))
+
+
+err_b = cnnbp.check_gradient(loss_per_channel, np.zeros(1), db, name="db")
+err_bij = cnnbp.check_gradient(
+    loss_per_position, np.zeros((1, 1, 4, 4)), dy, name="db per position"
+)
+print(f"one bias per channel:  db = {db[0]:.4f}, relative error {err_b:.0e}")
+print(f"one bias per position: db = dy, relative error {err_bij:.0e}")
+
+# %% tags=["remove-cell"]
+assert err < 1e-8 and err_b < 1e-8 and err_bij < 1e-8
+assert seed.BIAS == 0
 
 # %% [markdown]
 # ## What to remember
 #
-# - A shared kernel weight receives one contribution per output position:
-#   $\partial E / \partial w_{m'n'} = \sum_{ij} \Delta_{ij}\, o_{i+m', j+n'}$.
-# - That sum is the valid cross-correlation of the layer's input with the delta map — the
-#   forward operation with the delta map in the kernel's place — and it has the kernel's
-#   shape. No rotation is involved.
-# - With the answer's delta map it gives the answer's numbers; the map's four-decimal deltas
-#   (cut, not rounded) shift the gradient by less than 0.1 %.
-# - The bias of a convolution is one per output channel and its gradient is the sum of the
-#   delta map. A bias per position, as the answer writes it, is another, untied model whose
-#   gradient is the delta map itself.
+# - A shared kernel weight collects one share from every output it touched:
+#   $\partial L/\partial w_{p,q} = \sum_{i,j} \delta^y_{i,j}\, x_{i+p,\,j+q}$.
+# - That sum is the valid cross-correlation of the layer's input with its delta,
+#   $\partial L/\partial w = x \star \delta^y$: the forward operation with $\delta^y$ in the
+#   kernel's place. It has the kernel's shape, and nothing is rotated.
+# - The bias of a convolution is one number per output channel, and its gradient is the sum
+#   of $\delta^y$ over that channel.
+# - Update: $w \leftarrow w - \eta\,\partial L/\partial w$. With the answer's map this
+#   reproduces the answer's gradient exactly.
+#
+# ## Exercises
+#
+# **1.** Compute $\partial L/\partial w_{0,1}$ by hand from the answer's $4\times4$ map.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# The non-zero deltas are $\delta^y_{0,2} = 0.0686$, $\delta^y_{1,1} = 0.0364$,
+# $\delta^y_{2,1} = 0.0467$ and $\delta^y_{3,3} = -0.0681$. Weight $(0, 1)$ met, at output
+# $(i, j)$, the input cell $(i, j+1)$: $x_{0,3} = 0.84$, $x_{1,2} = 0.22$, $x_{2,2} = 0.74$ and
+# $x_{3,4} = 0.09$. So
+# $\partial L/\partial w_{0,1} = 0.0686 \cdot 0.84 + 0.0364 \cdot 0.22 + 0.0467 \cdot 0.74
+# - 0.0681 \cdot 0.09 = 0.057624 + 0.008008 + 0.034558 - 0.006129 = 0.094061$.
+#
+# </details>
+#
+# **2.** Keep everything else, but suppose the delta routed to $y_{3,3}$ were $-0.2$ instead
+# of $-0.0681$. What is $\partial L/\partial w_{0,0}$ then, and which way does $w_{0,0}$ move?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# Weight $(0, 0)$ meets $x_{i,j}$ at output $(i, j)$: the three positive shares are
+# $0.0686 \cdot 0.88 + 0.0364 \cdot 0.62 + 0.0467 \cdot 0.20 = 0.092276$, and the negative one
+# becomes $-0.2 \cdot 0.70 = -0.14$. The gradient is $-0.047724$, negative, so the update now
+# *raises* $w_{0,0}$. The sign of a kernel gradient comes from the numbers, not from the rule.
+#
+# </details>
+#
+# **3.** A convolution with $C_\text{in} = 3$ input channels, $C_\text{out} = 4$ output
+# channels and $2\times2$ kernels: what are the shapes of $w$, $\partial L/\partial w$ and
+# $\partial L/\partial b$?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# $w$ is $(C_\text{out}, C_\text{in}, k_h, k_w) = (4, 3, 2, 2)$ and its gradient has the same
+# shape: one $2\times2$ slice for every pair of an output and an input channel, each the
+# correlation of that input channel with that output channel's delta. The bias has one number
+# per output channel, so $\partial L/\partial b$ is $(4,)$. [Channels and
+# batches](../../beyond/02_channels/) derives this.
+#
+# </details>
+
+# %% tags=["remove-cell"]
+# Exercise 1: the answer's map, weight (0, 1).
+d = seed.DELTA_MAP
+assert [d[0, 2], d[1, 1], d[2, 1], d[3, 3]] == [0.0686, 0.0364, 0.0467, -0.0681]
+assert [x[0, 0, 0, 3], x[0, 0, 1, 2], x[0, 0, 2, 2], x[0, 0, 3, 4]] == [0.84, 0.22, 0.74, 0.09]
+shares = [0.0686 * 0.84, 0.0364 * 0.22, 0.0467 * 0.74, -0.0681 * 0.09]
+assert np.allclose(shares, [0.057624, 0.008008, 0.034558, -0.006129], rtol=0, atol=1e-12)
+assert round(float(dw[0, 0, 0, 1]), 6) == 0.094061
+# Exercise 2.
+dy_2 = dy.copy()
+dy_2[0, 0, 3, 3] = -0.2
+dw_2 = cnnbp.conv2d_backward(dy_2, x, w)[1][0, 0]
+assert [x[0, 0, 0, 2], x[0, 0, 1, 1], x[0, 0, 2, 1], x[0, 0, 3, 3]] == [0.88, 0.62, 0.20, 0.70]
+assert np.isclose(0.0686 * 0.88 + 0.0364 * 0.62 + 0.0467 * 0.20, 0.092276)
+assert np.isclose(dw_2[0, 0], -0.047724) and (w - lr * dw_2[None, None])[0, 0, 0, 0] > w[0, 0, 0, 0]
+# Exercise 3.
+rng = np.random.default_rng(3)
+x3, w3 = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 2, 2))
+dy3 = rng.standard_normal(cnnbp.conv2d(x3, w3).shape)
+_, dw3, db3 = cnnbp.conv2d_backward(dy3, x3, w3)
+assert dw3.shape == (4, 3, 2, 2) and db3.shape == (4,)
+assert np.allclose(dw3[1, 2], sum(cnnbp.conv2d(x3[n, 2][None, None], dy3[n, 1][None, None])
+                                  for n in range(2))[0, 0])

@@ -1,212 +1,243 @@
 # %% [markdown]
 # # The whole loop
 #
-# The previous pages took the question's network apart one layer at a time. This one puts it
-# back together from `cnnbp.nn` layers and runs what a training loop runs: forward pass, loss,
-# backward pass, update — several times, with the loss going down and every parameter
-# gradient checked against finite differences at every step.
-#
-# The network and its numbers are those of the Data Science Stack Exchange question "back
-# propagation in CNN" (koryakinp, 2018) and of its answer, taken from `cnnbp.seed`.
+# **What you will learn:** how the question's network is assembled from `cnnbp.nn` layers, how
+# to give it the output layer the question leaves out, and what a training loop runs: forward
+# pass, loss, backward pass, update, with every gradient checked at every step. Letters as on
+# the [notation](../../notation/) page.
 
-# %%
+# %% tags=["remove-cell"]
 # %matplotlib inline
 import matplotlib.pyplot as plt
+
+from cnnbp.viz import setup, show_backward_pass
+
+setup()
+
+# %%
 import numpy as np
 
 import cnnbp
 from cnnbp import nn, seed
-from cnnbp.viz import show_markdown
-
-x = np.array(seed.INPUT)[None, None]  # one 5x5 image, NCHW
-net = seed.seed_network()  # reconstructed kernel, the question's FC weights
-print(net)
 
 # %% [markdown]
-# ## The missing output layer, and a target that reproduces the question
+# ## The idea: forward, backward, step, repeat
 #
-# The question lists an output layer after the two FC neurons but never says what it is, nor
-# what the target is: it starts the backward pass from $\delta_{H_1}$ and $\delta_{H_2}$. To have
-# a loss to minimise we must choose, and we choose the simplest output that keeps the
-# question's numbers:
+# The previous pages took the backward pass apart one layer at a time. In a training loop the
+# pieces run in a fixed order, again and again: a forward pass keeps what each layer saw; the
+# loss compares the output with a target; the backward pass hands a delta from layer to layer,
+# and each layer, on the way, fills in the gradients of its own parameters; then every
+# parameter takes a small step against its gradient. One backward pass of the question's
+# network, as the loop below runs it:
+
+# %%
+x = np.array(seed.INPUT)[None, None]  # one 5x5 image, NCHW
+net = seed.seed_network()  # reconstructed kernel, the question's FC weights
+for layer in net.layers:
+    print(layer)
+
+# %% [markdown]
+# ## The derivation: a loss that starts where the question started
 #
-# - the output is the FC layer itself, $y = H$ (identity; no FC bias, since none is given);
-# - the loss is the answer's squared error $E = \tfrac12 \sum_p (t_p - y_p)^2$, so
-#   $\partial E / \partial y = y - t$;
-# - the target is $t = y^{(0)} - \delta_H$, where $y^{(0)}$ is the first forward pass.
+# The question lists an output layer after the FC layer but never says what it is, or what
+# the target is: it starts from $\delta^h$. To have a loss to minimise we choose the simplest
+# output that keeps its numbers. The output is the FC layer itself, and the loss is half the
+# squared error,
 #
-# Then at the start $\partial E / \partial H = y^{(0)} - t = \delta_H$ exactly: the backward
-# pass begins with the question's $\delta_{H_1} = 0.25$ and $\delta_{H_2} = -0.15$, and the
-# starting loss is $\tfrac12(0.25^2 + 0.15^2)$.
+# $$
+# L = \tfrac12 \sum_j (h_j - t_j)^2, \qquad \delta^h = \frac{\partial L}{\partial h} = h - t .
+# $$
+#
+# Choose the target $t = h^{(0)} - \delta^h$, where $h^{(0)}$ is the first forward pass. Then
+# at the start $\delta^h = h^{(0)} - t$ is exactly the question's $(0.25, -0.15)$, and the
+# starting loss is $\tfrac12(0.25^2 + 0.15^2) = 0.0425$.
 
 # %%
 loss_fn = nn.MSELoss()
-y0 = net.forward(x)
-t = y0 - seed.DELTA_H[None]
-e0 = loss_fn.forward(y0, t)
-dy0 = loss_fn.backward()
-print("y0 =", y0.round(4), " t =", t.round(4), f" E = {e0:.4f}")
-assert np.allclose(dy0, [[0.25, -0.15]], rtol=1e-12, atol=1e-15)
-assert np.isclose(e0, 0.5 * (0.25**2 + 0.15**2), rtol=1e-12)
+h0 = net.forward(x)
+t = h0 - seed.DELTA_H[None]
+L0 = loss_fn.forward(h0, t)
+dh = loss_fn.backward()
+print(f"L = {L0:.4f}, dh = {dh[0]}")
+
+# %% tags=["remove-cell"]
+assert np.allclose(dh, [[0.25, -0.15]], rtol=1e-12, atol=1e-15)
+assert np.isclose(L0, 0.5 * (0.25**2 + 0.15**2), rtol=1e-12) and round(L0, 4) == 0.0425
 
 # %% [markdown]
-# ## One step, every gradient checked
+# ## The numbers
 #
-# The backward pass fills each layer's `grads`. For each parameter array the reference is the
-# finite-difference gradient of the loss of a full forward pass, perturbing that array in
-# place (`cnnbp.check_gradient` restores it).
-
-
-# %%
-def loss_now():
-    return loss_fn.forward(net.forward(x), t)
-
-
-def backward_now():
-    """Zero the gradients, run forward and backward once; return the loss."""
-    net.zero_grad()
-    e = loss_now()
-    net.backward(loss_fn.backward())
-    return e
-
-
-def check_all_gradients():
-    """Relative error of every parameter gradient of the network, by name."""
-    errors = {}
-    for i, layer in enumerate(net):
-        for key, p in layer.params.items():
-            name = f"{type(layer).__name__}[{i}].{key}"
-            errors[name] = cnnbp.check_gradient(
-                lambda _: loss_now(), p, layer.grads[key].copy(), rtol=1e-7, name=name
-            )
-    return errors
-
-
-backward_now()
-errors = check_all_gradients()
-for name, err in errors.items():
-    print(f"{name:<14} relative error vs finite differences: {err:.1e}")
-
-# %% [markdown]
-# The kernel gradient of this first step is the one [page 4](../04_kernel_gradient/) computed —
-# almost. Page 4 started from the question's deltas, built on sigmoid outputs printed to two
-# decimals; the answer's map then cut those deltas to four decimals. Here everything comes from
-# the network's own forward pass. Walking the backward pass one layer at a time shows what each
-# layer receives.
+# `net.backward(dh)` runs every layer's backward pass from the top down. Walking it one layer
+# at a time shows the delta each layer receives: the same five steps as pages 2 to 5, now
+# with the network's own sigmoid outputs instead of the question's rounded ones.
 
 # %%
 net.zero_grad()
-loss_now()
-received = {}  # layer index -> the delta handed to that layer's backward
+loss_fn.forward(net.forward(x), t)
+received = []  # the delta handed to each layer, from the top down
 g = loss_fn.backward()
-for i in reversed(range(len(net))):
-    received[i] = g
-    g = net[i].backward(g)
-for i, layer in enumerate(net):
-    print(f"{i} {type(layer).__name__:<10} receives a delta of shape {received[i].shape}")
+for layer in reversed(net.layers):
+    received.append(g)
+    g = layer.backward(g)
+dx = g  # the delta for a layer below the network
+for layer, d in zip(reversed(net.layers), received, strict=True):
+    print(f"{type(layer).__name__:<10} receives a delta of shape {d.shape}")
 
-conv = net[0]
-dw_net = conv.grads["w"][0, 0].copy()
-deltas_net = received[1][0, 0]  # what the max-pool receives: dE/d(pooled), 2x2
-map_net = received[0][0, 0]  # what the convolution receives: the 4x4 map
-assert np.allclose(received[4], seed.DELTA_H[None], rtol=1e-12)
-assert np.array_equal(map_net != 0, seed.DELTA_MAP != 0)
+# %% tags=["remove-input"]
+conv = net.layers[0]
+d_fc, _, d_sig, d_pool, d_conv = received  # Linear, Flatten, Sigmoid, MaxPool2d, Conv2d
+show_backward_pass(d_fc[0], d_sig[0, 0], d_pool[0, 0], d_conv[0, 0],
+                   conv.grads["w"][0, 0], dx[0, 0])
+plt.show()
 
-# Page 4's exact gradient: the question's deltas, routed and correlated.
-fw = seed.forward_pass()
-d_question = cnnbp.max_pool2d_backward(seed.DELTA_POOLED[None, None], fw.x[None, None], 2)
-dw_question = cnnbp.conv2d_backward(d_question, x, conv.params["w"])[1][0, 0]
-
-err_deltas = cnnbp.relative_error(deltas_net, seed.DELTA_POOLED)
-err_sigmoid = cnnbp.relative_error(dw_net, dw_question)
-err_cut = cnnbp.relative_error(dw_question, seed.DW_ANSWER)
-err_answer = cnnbp.relative_error(dw_net, seed.DW_ANSWER)
-# The loop's first kernel gradient is page 4's number up to the rounding in the question.
-assert np.allclose(seed.DW_ANSWER, [[0.044606, 0.094061], [0.011262, 0.068288]])
-assert max(err_deltas, err_sigmoid, err_cut, err_answer) < 1e-3
-assert max(err_sigmoid, err_cut) < err_answer < err_sigmoid + err_cut
-assert np.allclose(dw_net, seed.DW_ANSWER, atol=2e-4)
-show_markdown(
-    f"First-step kernel gradient of the reconstructed network: "
-    f"`{np.round(dw_net, 6).tolist()}`; the answer printed `{seed.DW_ANSWER.tolist()}`, a "
-    f"relative difference of {err_answer:.1e}. Measured against this network, two roundings "
-    f"make it up: the question's two-decimal sigmoid outputs move its deltas by "
-    f"{err_deltas:.1e} and the kernel gradient by {err_sigmoid:.1e}; the answer's "
-    f"four-decimal map moves it by {err_cut:.1e} ([page 4](../04_kernel_gradient/)); the two "
-    f"partly cancel. The first two sizes depend on the kernel that [page 1](../01_forward/) "
-    f"estimated."
-)
+# %% tags=["remove-cell"]
+assert [type(layer).__name__ for layer in net.layers] == [
+    "Conv2d", "MaxPool2d", "Sigmoid", "Flatten", "Linear"]
+assert np.allclose(d_fc, seed.DELTA_H[None], rtol=1e-12)
+assert np.array_equal(d_conv[0, 0] != 0, seed.DELTA_MAP != 0)
+# The first step's kernel gradient is page 4's up to the question's rounding (appendix).
+dw_first = conv.grads["w"][0, 0].copy()
+assert np.allclose(dw_first, seed.DW_ANSWER, atol=2e-4)
+assert cnnbp.relative_error(dw_first, seed.DW_ANSWER) < 1e-3
 
 # %% [markdown]
-# ## Repeating the step
+# The first kernel gradient is the one [page 4](../04_kernel_gradient/) found, up to the
+# rounding of the question's printed numbers (the [appendix](../../appendix/01_the_numbers/)
+# separates the two roundings).
 #
-# Plain SGD (no momentum), all parameters — the kernel, the conv bias and the eight FC
-# weights — and, for comparison, a second copy of the network where only the convolution
-# layer learns and the FC weights stay as the question gives them. The gradient check runs
-# at every step of the first run.
+# Now the loop: plain gradient descent on all parameters (the kernel, the conv bias and the
+# eight FC weights), fifteen steps, with learning rate $0.2$. At every step, before the
+# update, every parameter gradient is compared with central differences of the full
+# network's loss (`check_all`, in the collapsed cell).
+
+# %% tags=["hide-input"]
+def check_all(net):
+    """Largest relative error of any parameter gradient against central differences."""
+    worst = 0.0
+    for layer in net.layers:
+        for key, p in layer.params.items():
+            worst = max(worst, cnnbp.check_gradient(
+                lambda _: loss_fn.forward(net.forward(x), t), p,
+                layer.grads[key].copy(), rtol=1e-7, name=f"{layer}.{key}",
+            ))
+    return worst
+
 
 # %%
-lr = 0.2
-assert net[-1].params["w"].size == 8 and set(net[0].params) == {"w", "b"}
-n_steps = 15
-opt = nn.SGD(net, lr=lr)
-assert opt.momentum == 0  # plain SGD
-history, worst_check = [], 0.0
-for _ in range(n_steps):
-    history.append(backward_now())
-    worst_check = max(worst_check, *check_all_gradients().values())
+net = seed.seed_network()
+opt = nn.SGD(net, lr=0.2)
+history, worst = [], 0.0
+for _ in range(15):
+    net.zero_grad()
+    history.append(loss_fn.forward(net.forward(x), t))
+    net.backward(loss_fn.backward())
+    worst = max(worst, check_all(net))
     opt.step()
-history.append(loss_now())
+history.append(loss_fn.forward(net.forward(x), t))
+print(f"loss: {history[0]:.4f} -> {history[-1]:.1e}; worst check {worst:.0e}")
 
-net_conv_only = seed.seed_network()
-opt_conv = nn.SGD(net_conv_only[0], lr=lr)
+# %% [markdown]
+# For comparison, a second copy of the network in which only the convolution layer learns and
+# the FC weights stay as the question gives them:
+
+# %% tags=["remove-input"]
+net_conv = seed.seed_network()
+opt_conv = nn.SGD(net_conv.layers[0], lr=0.2)
 history_conv = []
-for _ in range(n_steps):
-    net_conv_only.zero_grad()
-    history_conv.append(loss_fn.forward(net_conv_only.forward(x), t))
-    net_conv_only.backward(loss_fn.backward())
+for _ in range(15):
+    net_conv.zero_grad()
+    history_conv.append(loss_fn.forward(net_conv.forward(x), t))
+    net_conv.backward(loss_fn.backward())
     opt_conv.step()
-history_conv.append(loss_fn.forward(net_conv_only.forward(x), t))
+history_conv.append(loss_fn.forward(net_conv.forward(x), t))
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.semilogy(history, "o-", label="all parameters")
-ax.semilogy(history_conv, "s-", label="convolution layer only")
-ax.set_xlabel("SGD step")
-ax.set_ylabel("E (half the squared error)")
-ax.set_title(f"Loss of the question's network, SGD with learning rate {lr}")
-ax.legend()
+fig, ax = plt.subplots(figsize=(6.4, 3.6))
+ax.semilogy(history, "o-", lw=2, label="all parameters")
+ax.semilogy(history_conv, "s-", lw=2, label="convolution layer only")
+ax.set_xlabel("step", fontsize=11)
+ax.set_ylabel("loss $L$", fontsize=11)
+ax.tick_params(labelsize=10)
+ax.legend(fontsize=10)
 fig.tight_layout()
+plt.show()
 
+# %% tags=["remove-cell"]
 assert np.all(np.diff(history) < 0) and np.all(np.diff(history_conv) < 0)
 assert history[-1] < history_conv[-1] < history_conv[0]
-assert worst_check < 1e-7
-show_markdown(
-    f"Over {n_steps} steps the loss falls from {history[0]:.4f} to {history[-1]:.2e} when "
-    f"everything learns, and to {history_conv[-1]:.2e} when only the kernel and the conv "
-    f"bias do; it decreases at every step in both runs. The worst relative error of any "
-    f"parameter gradient against finite differences, over all {n_steps} steps, was "
-    f"{worst_check:.0e}."
-)
+assert worst < 1e-7 and opt.momentum == 0 and len(history) == 16
+assert sum(p.size for layer in net.layers for p in layer.params.values()) == 13
+assert sum(p.size for p in net_conv.layers[0].params.values()) == 5
 
 # %% [markdown]
-# Where the kernel went:
+# ## A check
+#
+# The loss falls at every step in both runs, far faster when every layer learns, and at every
+# one of the fifteen steps every parameter gradient agreed with central differences to better
+# than $10^{-7}$. Where the kernel went:
 
 # %%
-w_start = np.array(seed.KERNEL)
-print("kernel at the start:\n", w_start.round(4))
-print(f"after {n_steps} steps (all parameters):\n", conv.params["w"][0, 0].round(4))
-print(f"after {n_steps} steps (conv only):\n", net_conv_only[0].params["w"][0, 0].round(4))
+print("kernel at the start:\n", np.array(seed.KERNEL))
+print("after 15 steps, all parameters:\n", net.layers[0].params["w"][0, 0])
+print("after 15 steps, conv only:\n", net_conv.layers[0].params["w"][0, 0])
 
 # %% [markdown]
 # ## What to remember
 #
-# - A training step is: zero the gradients, forward, loss, backward (each layer adds its
-#   parameter gradients and returns the delta for the layer below), update.
-# - The question leaves its output layer unspecified; an identity output with a squared error
-#   and the target $t = y^{(0)} - \delta_H$ starts the backward pass from its
-#   $\delta_{H_1}, \delta_{H_2}$ exactly.
-# - Checking every parameter gradient against finite differences is cheap for a network this
-#   small, so do it at every step, not just once.
-# - The first kernel gradient of the loop is page 4's, up to the rounding of the question's
-#   printed numbers. The kernel alone can lower the loss; training every layer does it far
-#   faster.
+# - A training step: zero the gradients, forward pass, loss, backward pass (each layer adds
+#   its parameter gradients and returns the delta for the layer below), update.
+# - The question leaves its output layer open; an identity output with half the squared error
+#   and the target $t = h^{(0)} - \delta^h$ makes the backward pass start from exactly its
+#   $\delta^h$.
+# - For a network this small, checking every gradient against central differences costs
+#   little, so check at every step, not once.
+#
+# ## Exercises
+#
+# **1.** Check the starting loss by hand.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# At the start $h - t = \delta^h = (0.25, -0.15)$, so
+# $L = \tfrac12(0.25^2 + (-0.15)^2) = \tfrac12(0.0625 + 0.0225) = 0.0425$.
+#
+# </details>
+#
+# **2.** How many numbers does each run update, and which?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# With all parameters, 13: the four kernel weights, the one conv bias and the $2\times4 = 8$
+# FC weights (the FC layer has no bias). With the convolution layer only, 5: the kernel and
+# its bias.
+#
+# </details>
+#
+# **3.** Run the loop with learning rate $2$ instead of $0.2$. Does the loss still fall at
+# every step?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# No. The steps are now so long that they overshoot: the loss rises from $0.0425$ for three
+# steps, to $0.2044$, before it starts to fall. A gradient says which way is downhill, not how
+# far the downhill goes.
+#
+# </details>
+
+# %% tags=["remove-cell"]
+# Exercise 1 is the assert after the loss cell; exercise 2 the parameter counts above.
+assert net.layers[-1].params.keys() == {"w"} and net.layers[-1].params["w"].shape == (2, 4)
+assert net.layers[0].params["w"].size == 4 and net.layers[0].params["b"].size == 1
+# Exercise 3.
+net_fast = seed.seed_network()
+opt_fast = nn.SGD(net_fast, lr=2)
+fast = []
+for _ in range(15):
+    net_fast.zero_grad()
+    fast.append(loss_fn.forward(net_fast.forward(x), t))
+    net_fast.backward(loss_fn.backward())
+    opt_fast.step()
+assert np.all(np.diff(fast[:4]) > 0) and fast[4] < fast[3]
+assert round(fast[3], 4) == 0.2044 and round(fast[0], 4) == 0.0425
