@@ -177,10 +177,9 @@ for i, j in np.ndindex(2, 2):
     runner_up.append(window[-2])
 gaps = np.array(best) - np.array(runner_up)
 show_table(
-    zip(np.ndindex(2, 2), seed.ARGMAX_POSITIONS, best, runner_up, gaps, slack.flat,
-        strict=True),
-    ["window", "maximum at", "maximum", "runner-up", "gap", "rounding slack"],
-    fmt=["{}", "{}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}"],
+    [["maximum at", *map(str, seed.ARGMAX_POSITIONS)], ["maximum", *best],
+     ["runner-up", *runner_up], ["gap", *gaps], ["rounding slack", *slack.flat]],
+    ["window", "(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"], fmt=["{}"] + ["{:.3f}"] * 4,
 )
 
 # %% tags=["remove-cell"]

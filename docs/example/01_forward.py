@@ -165,13 +165,13 @@ assert fw.x.shape == (5 - 2 + 1, 5 - 2 + 1)
 
 # %% tags=["remove-input"]
 argmax = seed.window_argmax(y[0, 0])
-windows = [(i, j) for i in range(2) for j in range(2)]
 show_table(
-    zip(windows, seed.SIGMOID_OUTPUTS.flat, np.round(a[0, 0], 2).flat,
-        seed.ARGMAX_POSITIONS, argmax, strict=True),
-    ["window", "$a$, question", "$a$, this pass", "maximum, question",
-     "maximum, this pass"],
-    fmt=["{}", "{:.2f}", "{:.2f}", "{}", "{}"],
+    [["$a$, the question", *seed.SIGMOID_OUTPUTS.flat],
+     ["$a$, this pass, two decimals", *np.round(a[0, 0], 2).flat],
+     ["maximum at, the question", *map(str, seed.ARGMAX_POSITIONS)],
+     ["maximum at, this pass", *map(str, argmax)]],
+    ["window", "(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"],
+    fmt=["{}"] + ["{:.2f}"] * 4,
 )
 
 # %% tags=["remove-cell"]

@@ -106,13 +106,11 @@ print("dm =\n", dm)
 # Every factor, window by window:
 
 # %% tags=["remove-input"]
-windows = [(i, j) for i in range(2) for j in range(2)]
 show_table(
-    zip(windows, share0.flat, share1.flat, da.flat, a.flat, (a * (1 - a)).flat, dm.flat,
-        strict=True),
-    ["window", "$\\delta^h_0 V_{0,k}$", "$\\delta^h_1 V_{1,k}$", "$\\delta^a$", "$a$",
-     "$a(1-a)$", "$\\delta^m$"],
-    fmt=["{}", "{:.4f}", "{:.4f}", "{:.4f}", "{:.2f}", "{:.4f}", "{:.8g}"],
+    [["$\\delta^h_0 V_{0,k}$", *share0.flat], ["$\\delta^h_1 V_{1,k}$", *share1.flat],
+     ["sum: $\\delta^a$", *da.flat], ["$a$", *a.flat], ["$a(1-a)$", *(a * (1 - a)).flat],
+     ["product: $\\delta^m$", *dm.flat]],
+    ["window", "(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"], fmt=["{}"] + ["{:.8g}"] * 4,
 )
 
 # %% tags=["remove-cell"]

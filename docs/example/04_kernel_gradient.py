@@ -114,13 +114,13 @@ terms = cnnbp.conv2d_terms((5, 5), (2, 2))  # rows (i, j, p, q, u, v)
 i, j, p, q, u, v = terms.T
 share = dy[0, 0][i, j] * x[0, 0][u, v]  # one product of the sum per row
 counts = share != 0  # only the four non-zero deltas contribute
-taps = [(0, 0), (0, 1), (1, 0), (1, 1)]
-table = [[f"$w_{{{p_},{q_}}}$", *share[counts & (p == p_) & (q == q_)], dw[0, 0, p_, q_]]
-         for p_, q_ in taps]
 cells = sorted({(int(a), int(c)) for a, c in zip(i[counts], j[counts], strict=True)})
-show_table(table, ["weight", "from $\\delta^y_{0,2}$", "from $\\delta^y_{1,1}$",
-                   "from $\\delta^y_{2,1}$", "from $\\delta^y_{3,3}$",
-                   "$\\partial L/\\partial w$"], fmt=["{}"] + ["{:.6f}"] * 5)
+taps = [(0, 0), (0, 1), (1, 0), (1, 1)]
+columns = [share[counts & (p == p_) & (q == q_)] for p_, q_ in taps]  # 4 shares per tap
+table = [[f"from $\\delta^y_{{{a},{c}}}$", *(col[k] for col in columns)]
+         for k, (a, c) in enumerate(cells)]
+table.append(["sum: $\\partial L/\\partial w_{p,q}$", *dw[0, 0].flat])
+show_table(table, ["$(p, q)$", *map(str, taps)], fmt=["{}"] + ["{:.6f}"] * 4)
 
 # %% tags=["remove-cell"]
 answer = [[0.044606, 0.094061], [0.011262, 0.068288]]
@@ -128,8 +128,8 @@ assert np.allclose(dw[0, 0], answer, rtol=0, atol=5e-7)
 assert np.allclose(dw[0, 0], seed.DW_ANSWER, rtol=0, atol=5e-7)
 assert np.allclose(cnnbp.conv2d(x, dy), dw, rtol=1e-12, atol=0)  # x correlated with dy
 assert np.isclose(db[0], dy.sum(), rtol=1e-12)
-assert cells == [(0, 2), (1, 1), (2, 1), (3, 3)] and np.allclose(
-    [sum(r[1:-1]) for r in table], dw[0, 0].ravel(), rtol=1e-12)
+assert cells == [(0, 2), (1, 1), (2, 1), (3, 3)]
+assert np.allclose([col.sum() for col in columns], dw[0, 0].ravel(), rtol=1e-12)
 # The sum over all sixteen outputs, term by term, in the loop version of the package.
 import cnnbp.loops
 

@@ -138,10 +138,10 @@ what = ["the plain correlation", "the comment's line", "flip, then convolve",
         "convolve, no flip", "correlate, swapped", "one quarter turn", "flip, then correlate"]
 right = [e < 1e-8 for e in errors]
 show_table(
-    zip(range(1, 8), [f"`{s}`" for s in spellings], what, errors,
+    zip([f"`{s}`" for s in spellings], what, errors,
         ["right" if r else "**wrong**" for r in right], strict=True),
-    ["", "expression", "what it is", "relative error", "verdict"],
-    fmt=["{}", "{}", "{}", "{:.1g}", "{}"],
+    ["expression", "what it is", "relative error", "verdict"],
+    fmt=["{}", "{}", "{:.1g}", "{}"],
 )
 
 # %% tags=["remove-cell"]
