@@ -50,7 +50,8 @@ x = np.array(seed.INPUT)  # (5, 5): the input
 print("w00 =", seed.W00, "  y00 =", seed.X00)
 print("sigmoid outputs a (two decimals) =\n", seed.SIGMOID_OUTPUTS)
 print("the answer's delta map =\n", seed.DELTA_MAP)
-argmax = seed.window_argmax(np.abs(seed.DELTA_MAP))  # where each delta was sent
+# where the deltas went
+argmax = seed.window_argmax(np.abs(seed.DELTA_MAP))
 print("window maxima read off the map:", argmax)
 
 # %% tags=["remove-cell"]
@@ -94,9 +95,16 @@ print("residuals in printed units:", fit.printed_residuals)
 # %% tags=["remove-cell"]
 assert fit.kernel[0, 0] == seed.W00
 assert np.array_equal(fit.kernel, seed.KERNEL)
-assert len(fit.residuals) == len(fit.printed_residuals) == 5  # five equations
-assert seed.SIGMOID_OUTPUTS[0, 0] == 0.58 and seed.ARGMAX_POSITIONS[0] == (1, 1)
-assert seed.SIGMOID_OUTPUTS[0, 1] == 0.57 and seed.ARGMAX_POSITIONS[1] == (0, 2)
+# five equations
+assert len(fit.residuals) == len(fit.printed_residuals) == 5
+assert seed.SIGMOID_OUTPUTS[0, 0] == 0.58 and seed.ARGMAX_POSITIONS[0] == (
+    1,
+    1,
+)
+assert seed.SIGMOID_OUTPUTS[0, 1] == 0.57 and seed.ARGMAX_POSITIONS[1] == (
+    0,
+    2,
+)
 
 # %% [markdown]
 # The residuals in printed units are what matter: a value that is off by less than $0.005$
@@ -110,7 +118,10 @@ variants = {
     "weighted, with bias": seed.reconstruct_kernel(bias=True),
     "unweighted, no bias": seed.reconstruct_kernel(weighted=False),
 }
-worst = {k: float(np.abs(f.printed_residuals).max()) for k, f in variants.items()}
+worst = {
+    k: float(np.abs(f.printed_residuals).max())
+    for k, f in variants.items()
+}
 fits = list(variants.values())
 show_table(
     [
@@ -120,20 +131,29 @@ show_table(
         ["bias $b$", *(f.bias for f in fits)],
         ["residual norm (units of $y$)", *(f.residual for f in fits)],
         ["largest error (printed units)", *worst.values()],
-        ["all five numbers reproduced?", *(v < 0.005 for v in worst.values())],
+        [
+            "all five numbers reproduced?",
+            *(v < 0.005 for v in worst.values()),
+        ],
     ],
     ["", *variants],
 )
 
 # %% tags=["remove-cell"]
 assert worst["weighted, no bias (used)"] < 0.005
-assert worst["weighted, with bias"] < 0.005  # a different kernel that also fits
-assert variants["weighted, with bias"].residual < variants["weighted, no bias (used)"].residual
+# a different kernel that also fits
+assert worst["weighted, with bias"] < 0.005
+assert (
+    variants["weighted, with bias"].residual
+    < variants["weighted, no bias (used)"].residual
+)
 assert worst["unweighted, no bias"] > 0.005
 unweighted = variants["unweighted, no bias"]
 assert round(seed.X00 + unweighted.residuals[0], 2) == 0.26  # not 0.25
-sensitivity = 1 / (seed.SIGMOID_OUTPUTS * (1 - seed.SIGMOID_OUTPUTS))  # dy/da at each a
-assert 4.0 < sensitivity.min() and sensitivity.max() < 4.5  # "about four times looser"
+# dy/da at each a
+sensitivity = 1 / (seed.SIGMOID_OUTPUTS * (1 - seed.SIGMOID_OUTPUTS))
+# "about four times looser"
+assert 4.0 < sensitivity.min() and sensitivity.max() < 4.5
 
 # %% [markdown]
 # The same comparison as a picture: each fit's error on the five printed numbers, in units of
@@ -143,9 +163,20 @@ assert 4.0 < sensitivity.min() and sensitivity.max() < 4.5  # "about four times 
 # %% tags=["remove-input"]
 labels = ["$y_{0,0}$", "$a_{0,0}$", "$a_{0,1}$", "$a_{1,0}$", "$a_{1,1}$"]
 fig, ax = plt.subplots(figsize=(6.4, 3.4))
-ax.axhspan(-0.005, 0.005, color="0.88", zorder=0, label="rounds to the printed value")
+ax.axhspan(
+    -0.005,
+    0.005,
+    color="0.88",
+    zorder=0,
+    label="rounds to the printed value",
+)
 for k, (name, f) in enumerate(variants.items()):
-    ax.bar(np.arange(5) + (k - 1) * 0.26, f.printed_residuals, width=0.26, label=name)
+    ax.bar(
+        np.arange(5) + (k - 1) * 0.26,
+        f.printed_residuals,
+        width=0.26,
+        label=name,
+    )
 ax.set_xticks(range(5), labels, fontsize=11)
 ax.set_ylabel("fitted - printed", fontsize=11)
 ax.tick_params(axis="y", labelsize=10)
@@ -169,7 +200,8 @@ plt.show()
 
 # %% tags=["remove-input"]
 y = seed.forward_pass().x  # (4, 4)
-slack = 0.005 / (seed.SIGMOID_OUTPUTS * (1 - seed.SIGMOID_OUTPUTS))  # (2, 2), units of y
+# (2, 2), units of y
+slack = 0.005 / (seed.SIGMOID_OUTPUTS * (1 - seed.SIGMOID_OUTPUTS))
 runner_up, best = [], []
 for i, j in np.ndindex(2, 2):
     window = np.sort(y[2 * i : 2 * i + 2, 2 * j : 2 * j + 2].ravel())
@@ -177,9 +209,15 @@ for i, j in np.ndindex(2, 2):
     runner_up.append(window[-2])
 gaps = np.array(best) - np.array(runner_up)
 show_table(
-    [["maximum at", *map(str, seed.ARGMAX_POSITIONS)], ["maximum", *best],
-     ["runner-up", *runner_up], ["gap", *gaps], ["rounding slack", *slack.flat]],
-    ["window", "(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"], fmt=["{}"] + ["{:.3f}"] * 4,
+    [
+        ["maximum at", *map(str, seed.ARGMAX_POSITIONS)],
+        ["maximum", *best],
+        ["runner-up", *runner_up],
+        ["gap", *gaps],
+        ["rounding slack", *slack.flat],
+    ],
+    ["window", "(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"],
+    fmt=["{}"] + ["{:.3f}"] * 4,
 )
 
 # %% tags=["remove-cell"]
@@ -203,8 +241,9 @@ assert np.all(np.abs(slack - 0.02) < 0.003)  # "about 0.02"
 
 # %%
 a = np.array(seed.SIGMOID_OUTPUTS)
-da = cnnbp.linear_backward(seed.DELTA_H[None], a.reshape(1, 4), seed.FC_WEIGHTS)[0]
-dm = cnnbp.sigmoid_backward(da.reshape(2, 2), a)  # the question's four deltas
+dh, V = np.array(seed.DELTA_H), np.array(seed.FC_WEIGHTS)
+da = cnnbp.linear_backward(dh[None], a.reshape(1, 4), V)[0]
+dm = cnnbp.sigmoid_backward(da.reshape(2, 2), a)  # the question's deltas
 dy = cnnbp.max_pool2d_backward(dm[None, None], y[None, None], 2)[0, 0]
 d = seed.DELTA_MAP  # the answer's map
 rounded = np.round(dy, 4)
@@ -220,12 +259,25 @@ show_table(
 
 # %% tags=["remove-cell"]
 assert np.allclose(dm, seed.DELTA_POOLED, rtol=0, atol=1e-12)
-assert np.allclose(dm, [[0.0364182, 0.068628], [0.04675125, -0.06818625]], rtol=0, atol=1e-12)
+assert np.allclose(
+    dm,
+    [[0.0364182, 0.068628], [0.04675125, -0.06818625]],
+    rtol=0,
+    atol=1e-12,
+)
 assert np.array_equal(dy != 0, d != 0)
 assert np.array_equal(cut, d)  # cutting reproduces the map exactly
 assert len(np.argwhere(rounded != d)) == 2  # rounding misses two cells
-assert np.isclose(dy[2, 1], 0.04675125) and rounded[2, 1] == 0.0468 and d[2, 1] == 0.0467
-assert np.isclose(dy[3, 3], -0.06818625) and rounded[3, 3] == -0.0682 and d[3, 3] == -0.0681
+assert (
+    np.isclose(dy[2, 1], 0.04675125)
+    and rounded[2, 1] == 0.0468
+    and d[2, 1] == 0.0467
+)
+assert (
+    np.isclose(dy[3, 3], -0.06818625)
+    and rounded[3, 3] == -0.0682
+    and d[3, 3] == -0.0681
+)
 assert np.abs(dy - d).max() < 1e-4
 
 # %% [markdown]
@@ -243,28 +295,68 @@ assert np.abs(dy - d).max() < 1e-4
 
 # %%
 fw = seed.forward_pass()  # the reconstructed network's forward pass
-dm_net = cnnbp.sigmoid_backward(da.reshape(2, 2), fw.s)  # same da: FC is linear
-dy_net = cnnbp.max_pool2d_backward(dm_net[None, None], y[None, None], 2)[0, 0]
+dm_net = cnnbp.sigmoid_backward(da.reshape(2, 2), fw.s)  # the same da
+dy_net = cnnbp.max_pool2d_backward(dm_net[None, None], y[None, None], 2)
 xb, wb = x[None, None], np.array(seed.KERNEL)[None, None]
-dw = cnnbp.conv2d_backward(dy[None, None], xb, wb)[1][0, 0]  # exact deltas
-dw_net = cnnbp.conv2d_backward(dy_net[None, None], xb, wb)[1][0, 0]
-dw_answer = cnnbp.conv2d_backward(d[None, None], xb, wb)[1][0, 0]  # the answer's map
+
+
+def kernel_gradient(delta):  # delta: (4, 4) or (1, 1, 4, 4)
+    delta = np.reshape(delta, (1, 1, 4, 4))
+    return cnnbp.conv2d_backward(delta, xb, wb)[1][0, 0]
+
+
+dw = kernel_gradient(dy)  # from the question's printed numbers
+dw_net = kernel_gradient(dy_net)  # the reconstructed network
+dw_answer = kernel_gradient(d)  # from the answer's map
+dy_net = dy_net[0, 0]
 
 # %% tags=["remove-input"]
 windows = list(np.ndindex(2, 2))
 rows = [["$y_{0,0}$", seed.X00, "(given)", fw.x[0, 0]]]
-rows += [[f"$a_{{{i},{j}}}$", a[i, j], "(given)", fw.s[i, j]] for i, j in windows]
-rows += [[f"$\\delta^m_{{{i},{j}}}$", seed.DELTA_POOLED[i, j], dm[i, j], dm_net[i, j]]
-         for i, j in windows]
-rows += [[f"$\\delta^y_{{{i},{j}}}$", d[i, j], dy[i, j], dy_net[i, j]] for i, j in cells]
-rows += [[f"$\\partial L/\\partial w_{{{p},{q}}}$", seed.DW_ANSWER[p, q], dw[p, q],
-          dw_net[p, q]] for p, q in windows]
-show_table(rows, ["number", "printed", "from the printed inputs", "reconstructed network"],
-           fmt=["{}", "{:.8g}", "{:.8g}", "{:.6f}"])
+rows += [
+    [f"$a_{{{i},{j}}}$", a[i, j], "(given)", fw.s[i, j]]
+    for i, j in windows
+]
+rows += [
+    [
+        f"$\\delta^m_{{{i},{j}}}$",
+        seed.DELTA_POOLED[i, j],
+        dm[i, j],
+        dm_net[i, j],
+    ]
+    for i, j in windows
+]
+rows += [
+    [f"$\\delta^y_{{{i},{j}}}$", d[i, j], dy[i, j], dy_net[i, j]]
+    for i, j in cells
+]
+rows += [
+    [
+        f"$\\partial L/\\partial w_{{{p},{q}}}$",
+        seed.DW_ANSWER[p, q],
+        dw[p, q],
+        dw_net[p, q],
+    ]
+    for p, q in windows
+]
+show_table(
+    rows,
+    [
+        "number",
+        "printed",
+        "from the printed inputs",
+        "reconstructed network",
+    ],
+    fmt=["{}", "{:.8g}", "{:.8g}", "{:.6f}"],
+)
 
 # %% tags=["remove-cell"]
-assert np.array_equal(np.round(fw.s, 2), a) and round(float(fw.x[0, 0]), 2) == seed.X00
-assert np.allclose(dw_answer, seed.DW_ANSWER, rtol=0, atol=5e-7)  # the answer's code
+assert (
+    np.array_equal(np.round(fw.s, 2), a)
+    and round(float(fw.x[0, 0]), 2) == seed.X00
+)
+# the answer's code
+assert np.allclose(dw_answer, seed.DW_ANSWER, rtol=0, atol=5e-7)
 
 # %% [markdown]
 # What each rounding costs, measured as relative errors of the kernel gradient (norm of the
@@ -273,22 +365,28 @@ assert np.allclose(dw_answer, seed.DW_ANSWER, rtol=0, atol=5e-7)  # the answer's
 # %%
 r = cnnbp.relative_error
 costs = {
-    "the answer's four decimals (printed vs exact deltas)": r(dw_answer, dw),
-    "the question's two-decimal a (exact deltas vs network)": r(dw, dw_net),
-    "both together (printed vs network)": r(dw_answer, dw_net),
+    "the answer's four decimals": r(dw_answer, dw),
+    "the question's two-decimal a": r(dw, dw_net),
+    "both together": r(dw_answer, dw_net),
 }
 
 # %% tags=["remove-input"]
-show_table(costs.items(), ["rounding", "relative error of the kernel gradient"],
-           fmt=["{}", "{:.1e}"])
+show_table(
+    costs.items(),
+    ["rounding", "relative error of the kernel gradient"],
+    fmt=["{}", "{:.1e}"],
+)
 
 # %% tags=["remove-cell"]
 cost_cut, cost_sigmoid, cost_both = costs.values()
 gap_deltas = np.abs(dm_net - dm).max()
-assert gap_deltas < 5e-4  # the two sets of deltas differ in the fourth decimal at most
+# the two sets of deltas differ in the fourth decimal at most
+assert gap_deltas < 5e-4
 assert 1e-4 < cost_cut < 1e-3
-assert np.abs((dw_answer - dw) / dw).max() < 1e-3  # every weight: below 0.1 %
-assert max(cost_cut, cost_sigmoid) < cost_both < cost_cut + cost_sigmoid  # partly cancel
+# every weight: below 0.1 %
+assert np.abs((dw_answer - dw) / dw).max() < 1e-3
+# partly cancel
+assert max(cost_cut, cost_sigmoid) < cost_both < cost_cut + cost_sigmoid
 assert cost_both < 1e-3 and r(dm_net, dm) < 1e-3
 assert np.allclose(dw_net, seed.DW_ANSWER, atol=2e-4)
 

@@ -57,14 +57,16 @@ from cnnbp import seed
 # shows.
 
 # %% tags=["remove-input"]
-fw = seed.forward_pass()  # the same pass as the cells below, for the picture
+# the same pass as the cells below, for the picture
+fw = seed.forward_pass()
 maxima = np.zeros((4, 4), dtype=bool)
 maxima[tuple(np.array(seed.ARGMAX_POSITIONS).T)] = True
 show_pipeline(
     [seed.INPUT, fw.x, fw.pooled],
     ["input $x$", "conv output $y$", "pooled $m$"],
     ["conv\n$2\\times2$", "max-pool\n$2\\times2$"],
-    marks=[None, maxima, None], size=0.6,
+    marks=[None, maxima, None],
+    size=0.6,
 )
 plt.show()
 show_pipeline(
@@ -104,9 +106,16 @@ first[0, 0] = True
 w_ = np.array(seed.KERNEL)
 show_heatmaps(
     [seed.INPUT, w_, w_ * seed.INPUT[:2, :2], fw.x],
-    ["input $x$, one patch", "kernel $w$", "products",
-     f"$y$: their sum, {fw.x[0, 0]:.3f}"],
-    fmt="{:.3f}", marks=[patch, None, None, first], cell=0.55, fontsize=10,
+    [
+        "input $x$, one patch",
+        "kernel $w$",
+        "products",
+        f"$y$: their sum, {fw.x[0, 0]:.3f}",
+    ],
+    fmt="{:.3f}",
+    marks=[patch, None, None, first],
+    cell=0.55,
+    fontsize=10,
 )
 plt.show()
 
@@ -138,16 +147,28 @@ print("a =\n", a[0, 0])
 print("h =", h[0])
 
 # %% tags=["remove-input"]
-steps = ["input $x$", "conv $2\\times2$, stride 1: $y$",
-         "max-pool $2\\times2$, stride 2: $m$", "sigmoid: $a$", "FC, two outputs: $h$"]
+steps = [
+    "input $x$",
+    "conv $2\\times2$, stride 1: $y$",
+    "max-pool $2\\times2$, stride 2: $m$",
+    "sigmoid: $a$",
+    "FC, two outputs: $h$",
+]
 shapes = [x[None, None].shape, y.shape, m.shape, a.shape, h.shape]
-show_table(zip(steps, shapes, strict=True), ["step", "shape"], fmt=["{}", "`{}`"])
+show_table(
+    zip(steps, shapes, strict=True), ["step", "shape"], fmt=["{}", "`{}`"]
+)
 
 # %% tags=["remove-cell"]
 assert x[None, None].shape == (1, 1, 5, 5)
-assert y.shape == (1, 1, 4, 4) and m.shape == a.shape == (1, 1, 2, 2) and h.shape == (1, 2)
+assert (
+    y.shape == (1, 1, 4, 4)
+    and m.shape == a.shape == (1, 1, 2, 2)
+    and h.shape == (1, 2)
+)
 assert w[None, None].shape == (1, 1, 2, 2) and V.shape == (2, 4)
-# The page's pass and the package's reference pass agree, so the pictures show these maps.
+# The page's pass and the package's reference pass agree, so the
+# pictures show these maps.
 assert np.array_equal(fw.x, y[0, 0]) and np.array_equal(fw.s, a[0, 0])
 assert np.array_equal(fw.h, h[0])
 # The formula, first window; and the picture's sum.
@@ -166,10 +187,12 @@ assert fw.x.shape == (5 - 2 + 1, 5 - 2 + 1)
 # %% tags=["remove-input"]
 argmax = seed.window_argmax(y[0, 0])
 show_table(
-    [["$a$, the question", *seed.SIGMOID_OUTPUTS.flat],
-     ["$a$, this pass, two decimals", *np.round(a[0, 0], 2).flat],
-     ["maximum at, the question", *map(str, seed.ARGMAX_POSITIONS)],
-     ["maximum at, this pass", *map(str, argmax)]],
+    [
+        ["$a$, the question", *seed.SIGMOID_OUTPUTS.flat],
+        ["$a$, this pass, two decimals", *np.round(a[0, 0], 2).flat],
+        ["maximum at, the question", *map(str, seed.ARGMAX_POSITIONS)],
+        ["maximum at, this pass", *map(str, argmax)],
+    ],
     ["window", "(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"],
     fmt=["{}"] + ["{:.2f}"] * 4,
 )
@@ -243,14 +266,24 @@ assert round(float(y[0, 0, 0, 0]), 4) == 0.2504 and seed.BIAS == 0
 assert np.array_equal(w.round(4), [[-0.13, 0.1449], [-0.5341, 0.6452]])
 assert [x[0, 1], x[0, 2], x[1, 1], x[1, 2]] == [0.90, 0.88, 0.62, 0.22]
 products = w.round(4) * x[0:2, 1:3]  # the kernel as the exercise types it
-assert np.array_equal(products.round(4).ravel(), [-0.1170, 0.1275, -0.3311, 0.1419])
-assert round(float(products.sum()), 4) == round(float(y[0, 0, 0, 1]), 4) == -0.1787
+assert np.array_equal(
+    products.round(4).ravel(), [-0.1170, 0.1275, -0.3311, 0.1419]
+)
+assert (
+    round(float(products.sum()), 4)
+    == round(float(y[0, 0, 0, 1]), 4)
+    == -0.1787
+)
 # Exercise 2: the shapes, from cnnbp itself.
 x7 = np.random.default_rng(0).random((1, 1, 7, 7))
 m7 = cnnbp.max_pool2d(cnnbp.conv2d(x7, w[None, None]), 2)
-assert cnnbp.conv2d(x7, w[None, None]).shape[2:] == (6, 6) and m7.shape[2:] == (3, 3)
-assert cnnbp.linear(cnnbp.sigmoid(m7).reshape(1, -1), np.ones((2, 9))).shape == (1, 2)
-# Exercise 3: how many outputs each input cell feeds, read off conv2d_terms.
+assert cnnbp.conv2d(x7, w[None, None]).shape[2:] == (6, 6) and m7.shape[
+    2:
+] == (3, 3)
+assert cnnbp.linear(
+    cnnbp.sigmoid(m7).reshape(1, -1), np.ones((2, 9))
+).shape == (1, 2)
+# Exercise 3: how many outputs each input cell feeds (conv2d_terms).
 terms = cnnbp.conv2d_terms((5, 5), (2, 2))
 fed = np.zeros((5, 5), dtype=int)
 np.add.at(fed, (terms[:, 4], terms[:, 5]), 1)

@@ -29,15 +29,24 @@ from cnnbp import seed
 # two arrows, the next three pages the rest.
 
 # %% tags=["remove-input"]
-# Every delta of the question's network, computed with cnnbp, for the overview.
+# Every delta of the question's network, computed with cnnbp.
 a_, V_, dh_ = seed.SIGMOID_OUTPUTS, seed.FC_WEIGHTS, seed.DELTA_H
 x_, w_ = seed.INPUT[None, None], seed.KERNEL[None, None]
-da_ = cnnbp.linear_backward(dh_[None], a_.reshape(1, 4), V_)[0].reshape(2, 2)
+da_ = cnnbp.linear_backward(dh_[None], a_.reshape(1, 4), V_)[0].reshape(
+    2, 2
+)
 dm_ = cnnbp.sigmoid_backward(da_, a_)
 dy_ = cnnbp.max_pool2d_backward(dm_[None, None], cnnbp.conv2d(x_, w_), 2)
 dx_, dw_, _ = cnnbp.conv2d_backward(dy_, x_, w_)
-show_backward_pass(dh_, da_, dm_, dy_[0, 0], dw_[0, 0], dx_[0, 0],
-                   highlight=["fc", "sigmoid"])
+show_backward_pass(
+    dh_,
+    da_,
+    dm_,
+    dy_[0, 0],
+    dw_[0, 0],
+    dx_[0, 0],
+    highlight=["fc", "sigmoid"],
+)
 plt.show()
 
 # %% [markdown]
@@ -51,9 +60,16 @@ share0 = (dh_[0] * V_[0]).reshape(2, 2)
 share1 = (dh_[1] * V_[1]).reshape(2, 2)
 show_heatmaps(
     [share0, share1, da_, a_ * (1 - a_), dm_],
-    ["from $h_0$: $\\delta^h_0 V_{0,k}$", "from $h_1$: $\\delta^h_1 V_{1,k}$",
-     "sum: $\\delta^a$", "slope $a(1-a)$", "product: $\\delta^m$"],
-    ncols=3, fmt="{:.4f}", cell=0.8,
+    [
+        "from $h_0$: $\\delta^h_0 V_{0,k}$",
+        "from $h_1$: $\\delta^h_1 V_{1,k}$",
+        "sum: $\\delta^a$",
+        "slope $a(1-a)$",
+        "product: $\\delta^m$",
+    ],
+    ncols=3,
+    fmt="{:.4f}",
+    cell=0.8,
 )
 plt.show()
 
@@ -107,10 +123,16 @@ print("dm =\n", dm)
 
 # %% tags=["remove-input"]
 show_table(
-    [["$\\delta^h_0 V_{0,k}$", *share0.flat], ["$\\delta^h_1 V_{1,k}$", *share1.flat],
-     ["sum: $\\delta^a$", *da.flat], ["$a$", *a.flat], ["$a(1-a)$", *(a * (1 - a)).flat],
-     ["product: $\\delta^m$", *dm.flat]],
-    ["window", "(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"], fmt=["{}"] + ["{:.8g}"] * 4,
+    [
+        ["$\\delta^h_0 V_{0,k}$", *share0.flat],
+        ["$\\delta^h_1 V_{1,k}$", *share1.flat],
+        ["sum: $\\delta^a$", *da.flat],
+        ["$a$", *a.flat],
+        ["$a(1-a)$", *(a * (1 - a)).flat],
+        ["product: $\\delta^m$", *dm.flat],
+    ],
+    ["window", "(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"],
+    fmt=["{}"] + ["{:.8g}"] * 4,
 )
 
 # %% tags=["remove-cell"]
@@ -119,7 +141,7 @@ assert np.allclose(share0 + share1, da, rtol=0, atol=1e-15)
 assert np.allclose(dm, da * a * (1 - a), rtol=0, atol=1e-15)
 assert dh.tolist() == [0.25, -0.15] and V[:, 0].tolist() == [0.61, 0.02]
 assert a[0, 0] == 0.58
-# "The slope is at most 1/4", and here each delta is roughly a quarter of its sum.
+# "The slope is at most 1/4"; each delta is a little less than a quarter.
 assert (a * (1 - a)).max() <= 0.25
 assert np.all((0.2 < dm / da) & (dm / da < 0.25))
 
@@ -219,8 +241,10 @@ assert err < 1e-8
 # Exercise 1.
 assert V[:, 1].tolist() == [0.82, -0.50] and a[0, 1] == 0.57
 assert np.isclose(da[0, 1], 0.28) and round(0.57 * 0.43, 4) == 0.2451
-assert np.isclose(dm[0, 1], 0.28 * 0.2451) and np.isclose(dm[0, 1], 0.068628)
-# Exercise 2: with a bias c the deltas are the same, and the gradient of c is dh.
+assert np.isclose(dm[0, 1], 0.28 * 0.2451) and np.isclose(
+    dm[0, 1], 0.068628
+)
+# Exercise 2: with a bias c the deltas are the same; c's gradient is dh.
 c = np.array([0.3, -0.2])
 
 
@@ -228,27 +252,43 @@ def loss_c(m, c=c):
     return np.sum(dh * cnnbp.linear(cnnbp.sigmoid(m).reshape(1, 4), V, c))
 
 
-assert cnnbp.check_gradient(loss_c, m.copy(), dm, name="dm with a bias") < 1e-8
-assert cnnbp.check_gradient(lambda c: loss_c(m, c), c, dh, name="dc") < 1e-8
-assert np.array_equal(cnnbp.linear_backward(dh[None], a.reshape(1, 4), V)[2], dh)
-# Exercise 3: pool-then-sigmoid and sigmoid-then-pool, forward and backward.
-y = seed.forward_pass().x[None, None]  # (1, 1, 4, 4): the convolution's output
+assert (
+    cnnbp.check_gradient(loss_c, m.copy(), dm, name="dm with a bias")
+    < 1e-8
+)
+assert (
+    cnnbp.check_gradient(lambda c: loss_c(m, c), c, dh, name="dc") < 1e-8
+)
+assert np.array_equal(
+    cnnbp.linear_backward(dh[None], a.reshape(1, 4), V)[2], dh
+)
+# Exercise 3: pool then sigmoid, and sigmoid then pool.
+y = seed.forward_pass().x[
+    None, None
+]  # (1, 1, 4, 4): the convolution's output
 d_up = da[None, None]  # (1, 1, 2, 2): what the FC layer sends back
 a_first = cnnbp.sigmoid(cnnbp.max_pool2d(y, 2))  # the question's order
 a_swap = cnnbp.max_pool2d(cnnbp.sigmoid(y), 2)
 assert np.array_equal(a_first, a_swap)
-dy_first = cnnbp.max_pool2d_backward(cnnbp.sigmoid_backward(d_up, a_first), y, 2)
+dy_first = cnnbp.max_pool2d_backward(
+    cnnbp.sigmoid_backward(d_up, a_first), y, 2
+)
 s_all = cnnbp.sigmoid(y)
 routed = cnnbp.max_pool2d_backward(d_up, s_all, 2)
 dy_swap = cnnbp.sigmoid_backward(routed, s_all)
 assert np.array_equal(dy_first, dy_swap)
-assert np.count_nonzero(routed) == 4 and s_all.size == 16  # twelve slopes times zero
+# twelve slopes times zero
+assert np.count_nonzero(routed) == 4 and s_all.size == 16
 # Average pooling does not commute with the sigmoid.
-gap = np.abs(cnnbp.sigmoid(cnnbp.avg_pool2d(y, 2)) - cnnbp.avg_pool2d(s_all, 2)).max()
+gap = np.abs(
+    cnnbp.sigmoid(cnnbp.avg_pool2d(y, 2)) - cnnbp.avg_pool2d(s_all, 2)
+).max()
 assert round(float(gap), 4) == 0.0015
-# Saturation: a tie made by rounding sends the delta elsewhere, but both orders send zero.
+# Saturation: a tie made by rounding sends the delta elsewhere, but both
+# orders send zero.
 assert cnnbp.sigmoid(36.0) < 1.0 == cnnbp.sigmoid(37.0)
-y_sat = np.array([[[[37.0, 40.0], [0.0, 1.0]]]])  # one window; 40 is the true maximum
+# one window; 40 is the true maximum
+y_sat = np.array([[[[37.0, 40.0], [0.0, 1.0]]]])
 s_sat = cnnbp.sigmoid(y_sat)
 assert s_sat[0, 0, 0, 0] == s_sat[0, 0, 0, 1] == 1.0
 one = np.ones((1, 1, 1, 1))
@@ -256,5 +296,7 @@ route_first = cnnbp.max_pool2d_backward(one, y_sat, 2)
 route_swap = cnnbp.max_pool2d_backward(one, s_sat, 2)
 assert not np.array_equal(route_first, route_swap)
 a_sat = cnnbp.sigmoid(cnnbp.max_pool2d(y_sat, 2))
-assert not cnnbp.max_pool2d_backward(cnnbp.sigmoid_backward(one, a_sat), y_sat, 2).any()
+assert not cnnbp.max_pool2d_backward(
+    cnnbp.sigmoid_backward(one, a_sat), y_sat, 2
+).any()
 assert not cnnbp.sigmoid_backward(route_swap, s_sat).any()

@@ -37,8 +37,12 @@ from cnnbp import seed
 x_, dy_, w_ = seed.INPUT, seed.DELTA_MAP, np.array(seed.KERNEL)
 
 
-def loss_(k):  # the loss near this point, with the answer's delta map held fixed
-    return float(np.sum(dy_ * cnnbp.conv2d(x_[None, None], k[None, None])[0, 0]))
+def loss_(
+    k,
+):  # the loss near this point, with the answer's delta map held fixed
+    return float(
+        np.sum(dy_ * cnnbp.conv2d(x_[None, None], k[None, None])[0, 0])
+    )
 
 
 right_ = signal.correlate2d(x_, dy_, "valid")
@@ -46,16 +50,39 @@ wrong_ = signal.correlate2d(dy_, x_, "valid")
 t = np.linspace(-1, 1, 5)
 fig, axes = plt.subplots(1, 4, figsize=(8, 2.6), sharey=True)
 for ax, (p, q) in zip(axes, np.ndindex(2, 2), strict=True):
-    bumped = [loss_(w_ + s * np.eye(4)[2 * p + q].reshape(2, 2)) - loss_(w_) for s in t]
+    bumped = [
+        loss_(w_ + s * np.eye(4)[2 * p + q].reshape(2, 2)) - loss_(w_)
+        for s in t
+    ]
     ax.plot(t, bumped, "k-", lw=3, label="measured")
-    ax.plot(t, right_[p, q] * t, "--", color="#1e88e5", lw=2, label="right formula")
-    ax.plot(t, wrong_[p, q] * t, ":", color="#c2185b", lw=2.5, label="swapped correlation")
+    ax.plot(
+        t,
+        right_[p, q] * t,
+        "--",
+        color="#1e88e5",
+        lw=2,
+        label="right formula",
+    )
+    ax.plot(
+        t,
+        wrong_[p, q] * t,
+        ":",
+        color="#c2185b",
+        lw=2.5,
+        label="swapped correlation",
+    )
     ax.set_title(f"nudge $w_{{{p},{q}}}$", fontsize=11)
     ax.set_xlabel("nudge", fontsize=10)
     ax.axhline(0, color="0.85", lw=1, zorder=0)
 axes[0].set_ylabel("change of $L$", fontsize=10)
-fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=10,
-           frameon=False, bbox_to_anchor=(0.5, -0.06))
+fig.legend(
+    *axes[0].get_legend_handles_labels(),
+    loc="lower center",
+    ncol=3,
+    fontsize=10,
+    frameon=False,
+    bbox_to_anchor=(0.5, -0.06),
+)
 fig.tight_layout(rect=(0, 0.08, 1, 1))
 plt.show()
 
@@ -88,19 +115,28 @@ plt.show()
 # \delta^y))$: the right four numbers in the wrong places, the gradients of $w_{0,0}$ and
 # $w_{1,1}$ traded, and those of $w_{0,1}$ and $w_{1,0}$. That is the red line above.
 
+
 # %% tags=["remove-cell"]
 def rot180(a):
     return np.rot90(a, 2)
 
 
-assert np.allclose(signal.convolve2d(x_, dy_, "valid"),
-                   signal.correlate2d(x_, rot180(dy_), "valid"))
-assert np.allclose(signal.convolve2d(rot180(dy_), x_, "valid"),
-                   signal.convolve2d(x_, rot180(dy_), "valid"))
-assert np.allclose(wrong_, rot180(right_)) and not np.allclose(wrong_, right_)
+assert np.allclose(
+    signal.convolve2d(x_, dy_, "valid"),
+    signal.correlate2d(x_, rot180(dy_), "valid"),
+)
+assert np.allclose(
+    signal.convolve2d(rot180(dy_), x_, "valid"),
+    signal.convolve2d(x_, rot180(dy_), "valid"),
+)
+assert np.allclose(wrong_, rot180(right_)) and not np.allclose(
+    wrong_, right_
+)
 assert np.allclose(np.rot90(np.rot90(dy_)), rot180(dy_))
 assert np.allclose(rot180(rot180(dy_)), dy_)
-assert np.isclose(wrong_[0, 0], right_[1, 1]) and np.isclose(wrong_[0, 1], right_[1, 0])
+assert np.isclose(wrong_[0, 0], right_[1, 1]) and np.isclose(
+    wrong_[0, 1], right_[1, 0]
+)
 
 # %% [markdown]
 # ## The numbers: seven spellings, judged
@@ -134,20 +170,44 @@ measured = cnnbp.numerical_gradient(loss, np.array(seed.KERNEL))
 errors = [cnnbp.relative_error(g, measured) for g in results]
 
 # %% tags=["remove-input"]
-what = ["the plain correlation", "the comment's line", "flip, then convolve",
-        "convolve, no flip", "correlate, swapped", "one quarter turn", "flip, then correlate"]
+what = [
+    "the plain correlation",
+    "the comment's line",
+    "flip, then convolve",
+    "convolve, no flip",
+    "correlate, swapped",
+    "one quarter turn",
+    "flip, then correlate",
+]
 right = [e < 1e-8 for e in errors]
 show_table(
-    zip([f"`{s}`" for s in spellings], what, errors,
-        ["right" if r else "**wrong**" for r in right], strict=True),
+    zip(
+        [f"`{s}`" for s in spellings],
+        what,
+        errors,
+        ["right" if r else "**wrong**" for r in right],
+        strict=True,
+    ),
     ["expression", "what it is", "relative error", "verdict"],
     fmt=["{}", "{}", "{:.1g}", "{}"],
 )
 
 # %% tags=["remove-cell"]
-assert len(spellings) == 7 and right == [True, True, True, False, False, False, False]
-assert np.allclose(results[0], [[0.044606, 0.094061], [0.011262, 0.068288]], atol=5e-7)
-assert np.allclose(results[0], results[1], rtol=1e-12) and np.allclose(wrong_, results[4])
+assert len(spellings) == 7 and right == [
+    True,
+    True,
+    True,
+    False,
+    False,
+    False,
+    False,
+]
+assert np.allclose(
+    results[0], [[0.044606, 0.094061], [0.011262, 0.068288]], atol=5e-7
+)
+assert np.allclose(results[0], results[1], rtol=1e-12) and np.allclose(
+    wrong_, results[4]
+)
 assert all(e > 1e-2 for e in errors[3:])
 
 # %% [markdown]
@@ -159,9 +219,15 @@ assert all(e > 1e-2 for e in errors[3:])
 # %% tags=["remove-input"]
 show_heatmaps(
     [measured, *results],
-    ["measured"] + [f"{n}. {w}\n{'right' if r else 'WRONG'}"
-                    for n, (w, r) in enumerate(zip(what, right, strict=True), start=1)],
-    ncols=4, fmt="{:.4f}", cell=0.72, fontsize=10,
+    ["measured"]
+    + [
+        f"{n}. {w}\n{'right' if r else 'WRONG'}"
+        for n, (w, r) in enumerate(zip(what, right, strict=True), start=1)
+    ],
+    ncols=4,
+    fmt="{:.4f}",
+    cell=0.72,
+    fontsize=10,
 )
 plt.show()
 
@@ -194,9 +260,15 @@ print(signal.convolve2d(dy, w, "full"))
 dx = dx[0, 0]
 assert np.allclose(signal.convolve2d(dy, w, "full"), dx)
 assert np.allclose(signal.correlate2d(dy, rot180(w), "full"), dx)
-assert np.allclose(cnnbp.delta_full_conv(dy[None, None], w[None, None], (1, 1, 5, 5)), dx)
+assert np.allclose(
+    cnnbp.delta_full_conv(dy[None, None], w[None, None], (1, 1, 5, 5)), dx
+)
 err_dx = cnnbp.check_gradient(
-    lambda v: np.sum(dy * cnnbp.conv2d(v[None, None], w[None, None])[0, 0]), x.copy(), dx,
+    lambda v: np.sum(
+        dy * cnnbp.conv2d(v[None, None], w[None, None])[0, 0]
+    ),
+    x.copy(),
+    dx,
     name="dx",
 )
 assert err_dx < 1e-8 and dx.shape == (5, 5)
@@ -210,12 +282,18 @@ assert err_dx < 1e-8 and dx.shape == (5, 5)
 # left met the cell with the weight further down and to the right.
 
 # %% tags=["remove-input"]
-fig, axes = show_dx_sources(dy, w, (5, 5), [(1, 2), (3, 4)], fmt="{:.4f}", size=0.72)
+fig, axes = show_dx_sources(
+    dy, w, (5, 5), [(1, 2), (3, 4)], fmt="{:.4f}", size=0.72
+)
 plt.show()
 
 # %% tags=["remove-cell"]
 assert np.isclose(
-    dx[1, 2], dy[0, 1] * w[1, 1] + dy[0, 2] * w[1, 0] + dy[1, 1] * w[0, 1] + dy[1, 2] * w[0, 0]
+    dx[1, 2],
+    dy[0, 1] * w[1, 1]
+    + dy[0, 2] * w[1, 0]
+    + dy[1, 1] * w[0, 1]
+    + dy[1, 2] * w[0, 0],
 )
 
 # %% [markdown]
@@ -237,19 +315,25 @@ assert np.isclose(
 # %% tags=["hide-input"]
 fw = seed.forward_pass()
 dh = np.array(seed.DELTA_H)
-da = cnnbp.linear_backward(dh[None], fw.s.reshape(1, 4), seed.FC_WEIGHTS)[0]
+V = np.array(seed.FC_WEIGHTS)
+da = cnnbp.linear_backward(dh[None], fw.s.reshape(1, 4), V)[0]
 dm = cnnbp.sigmoid_backward(da.reshape(2, 2), fw.s)
 dy_net = cnnbp.max_pool2d_backward(dm[None, None], fw.x[None, None], 2)
-dw_net = cnnbp.conv2d_backward(dy_net, x[None, None], w[None, None])[1][0, 0]
+_, dw_net, _ = cnnbp.conv2d_backward(dy_net, x[None, None], w[None, None])
+dw_net = dw_net[0, 0]
 
-err_chain = cnnbp.check_gradient(
-    lambda k: float(dh @ seed.forward_pass(kernel=k).h), w.copy(), dw_net, name="dw"
-)
-print(f"whole chain against central differences: relative error {err_chain:.0e}")
+
+def loss_net(k):  # sum of dh times h, h from a full forward pass
+    return float(dh @ seed.forward_pass(kernel=k).h)
+
+
+err_chain = cnnbp.check_gradient(loss_net, w.copy(), dw_net, name="dw")
+print(f"whole chain against central differences: error {err_chain:.0e}")
 
 # %% tags=["remove-cell"]
 assert err_chain < 1e-8
-assert cnnbp.relative_error(results[0], dw_net) < 1e-2  # the appendix says how close
+# How close the answer's printed gradient is: the appendix measures it.
+assert cnnbp.relative_error(results[0], dw_net) < 1e-2
 
 # %% [markdown]
 # The chain rule and the measurement agree. The answer's printed gradient differs a little
@@ -271,14 +355,20 @@ assert cnnbp.relative_error(results[0], dw_net) < 1e-2  # the appendix says how 
 # | Anything to change? | The bias: one per output channel, with gradient $\sum \delta^y$, not one per position. | [page 4](../04_kernel_gradient/) |
 
 # %% tags=["remove-cell"]
-# The channels verdict, checked on random arrays: (C_out, C_in, kh, kw) and the per-slice rule.
+# The channels verdict, on random arrays: the shape (C_out, C_in, kh, kw)
+# and the per-slice rule.
 rng = np.random.default_rng(5)
-xc, wc = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 2, 2))
+xc, wc = (
+    rng.standard_normal((2, 3, 6, 5)),
+    rng.standard_normal((4, 3, 2, 2)),
+)
 dyc = rng.standard_normal(cnnbp.conv2d(xc, wc).shape)
 dwc = cnnbp.conv2d_backward(dyc, xc, wc)[1]
 assert dwc.shape == (4, 3, 2, 2)
 for o, c in np.ndindex(4, 3):
-    slice_oc = sum(signal.correlate2d(xc[n, c], dyc[n, o], "valid") for n in range(2))
+    slice_oc = sum(
+        signal.correlate2d(xc[n, c], dyc[n, o], "valid") for n in range(2)
+    )
     assert np.allclose(dwc[o, c], slice_oc)
 
 # %% [markdown]
@@ -336,15 +426,29 @@ for o, c in np.ndindex(4, 3):
 
 # %% tags=["remove-cell"]
 # Exercise 1.
-assert np.isclose(results[4][0, 0], results[0][1, 1]) and round(results[0][1, 1], 6) == 0.068288
-assert np.isclose(results[4][1, 1], results[0][0, 0]) and round(results[0][0, 0], 6) == 0.044606
+assert (
+    np.isclose(results[4][0, 0], results[0][1, 1])
+    and round(results[0][1, 1], 6) == 0.068288
+)
+assert (
+    np.isclose(results[4][1, 1], results[0][0, 0])
+    and round(results[0][0, 0], 6) == 0.044606
+)
 # Exercise 2: the same gradient with a huge step.
 coarse = cnnbp.numerical_gradient(loss, np.array(seed.KERNEL), eps=0.5)
 assert cnnbp.relative_error(coarse, measured) < 1e-10
 assert 1e-13 < max(errors[:3]) < 1e-10
 # Exercise 3.
-links = [(int(i), int(j), int(p), int(q))
-         for i, j, p, q, u, v in cnnbp.conv2d_terms((5, 5), (2, 2)) if (u, v) == (3, 4)]
+links = [
+    (int(i), int(j), int(p), int(q))
+    for i, j, p, q, u, v in cnnbp.conv2d_terms((5, 5), (2, 2))
+    if (u, v) == (3, 4)
+]
 assert sorted(links) == [(2, 3, 1, 1), (3, 3, 0, 1)]
-assert dy[2, 3] == 0 and dy[3, 3] == -0.0681 and round(w[0, 1], 4) == 0.1449
-assert np.isclose(dx[3, 4], dy[3, 3] * w[0, 1]) and round(dx[3, 4], 4) == -0.0099
+assert (
+    dy[2, 3] == 0 and dy[3, 3] == -0.0681 and round(w[0, 1], 4) == 0.1449
+)
+assert (
+    np.isclose(dx[3, 4], dy[3, 3] * w[0, 1])
+    and round(dx[3, 4], 4) == -0.0099
+)

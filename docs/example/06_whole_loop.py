@@ -32,7 +32,7 @@ from cnnbp import nn, seed
 
 # %%
 x = np.array(seed.INPUT)[None, None]  # one 5x5 image, NCHW
-net = seed.seed_network()  # reconstructed kernel, the question's FC weights
+net = seed.seed_network()  # the reconstructed kernel, the FC weights V
 for layer in net.layers:
     print(layer)
 
@@ -62,7 +62,10 @@ print(f"L = {L0:.4f}, dh = {dh[0]}")
 
 # %% tags=["remove-cell"]
 assert np.allclose(dh, [[0.25, -0.15]], rtol=1e-12, atol=1e-15)
-assert np.isclose(L0, 0.5 * (0.25**2 + 0.15**2), rtol=1e-12) and round(L0, 4) == 0.0425
+assert (
+    np.isclose(L0, 0.5 * (0.25**2 + 0.15**2), rtol=1e-12)
+    and round(L0, 4) == 0.0425
+)
 
 # %% [markdown]
 # ## The numbers
@@ -81,21 +84,34 @@ for layer in reversed(net.layers):
     g = layer.backward(g)
 dx = g  # the delta for a layer below the network
 for layer, d in zip(reversed(net.layers), received, strict=True):
-    print(f"{type(layer).__name__:<10} receives a delta of shape {d.shape}")
+    print(f"{type(layer).__name__:<10} receives {d.shape}")
 
 # %% tags=["remove-input"]
 conv = net.layers[0]
-d_fc, _, d_sig, d_pool, d_conv = received  # Linear, Flatten, Sigmoid, MaxPool2d, Conv2d
-show_backward_pass(d_fc[0], d_sig[0, 0], d_pool[0, 0], d_conv[0, 0],
-                   conv.grads["w"][0, 0], dx[0, 0])
+d_fc, _, d_sig, d_pool, d_conv = (
+    received  # Linear, Flatten, Sigmoid, MaxPool2d, Conv2d
+)
+show_backward_pass(
+    d_fc[0],
+    d_sig[0, 0],
+    d_pool[0, 0],
+    d_conv[0, 0],
+    conv.grads["w"][0, 0],
+    dx[0, 0],
+)
 plt.show()
 
 # %% tags=["remove-cell"]
 assert [type(layer).__name__ for layer in net.layers] == [
-    "Conv2d", "MaxPool2d", "Sigmoid", "Flatten", "Linear"]
+    "Conv2d",
+    "MaxPool2d",
+    "Sigmoid",
+    "Flatten",
+    "Linear",
+]
 assert np.allclose(d_fc, seed.DELTA_H[None], rtol=1e-12)
 assert np.array_equal(d_conv[0, 0] != 0, seed.DELTA_MAP != 0)
-# The first step's kernel gradient is page 4's up to the question's rounding (appendix).
+# The first kernel gradient is page 4's, up to the rounding (appendix).
 dw_first = conv.grads["w"][0, 0].copy()
 assert np.allclose(dw_first, seed.DW_ANSWER, atol=2e-4)
 assert cnnbp.relative_error(dw_first, seed.DW_ANSWER) < 1e-3
@@ -110,17 +126,21 @@ assert cnnbp.relative_error(dw_first, seed.DW_ANSWER) < 1e-3
 # update, every parameter gradient is compared with central differences of the full
 # network's loss (`check_all`, in the collapsed cell).
 
+
 # %% tags=["hide-input"]
 def check_all(net):
-    """Largest relative error of any parameter gradient against central differences."""
-    worst = 0.0
-    for layer in net.layers:
-        for key, p in layer.params.items():
-            worst = max(worst, cnnbp.check_gradient(
-                lambda _: loss_fn.forward(net.forward(x), t), p,
-                layer.grads[key].copy(), rtol=1e-7, name=f"{layer}.{key}",
-            ))
-    return worst
+    """Worst relative error of any parameter gradient, against central
+    differences of the whole network's loss."""
+
+    def loss(_):  # check_gradient nudges the parameter array in place
+        return loss_fn.forward(net.forward(x), t)
+
+    errors = [
+        cnnbp.check_gradient(loss, p, layer.grads[k].copy(), rtol=1e-7)
+        for layer in net.layers
+        for k, p in layer.params.items()
+    ]
+    return max(errors)
 
 
 # %%
@@ -134,7 +154,9 @@ for _ in range(15):
     worst = max(worst, check_all(net))
     opt.step()
 history.append(loss_fn.forward(net.forward(x), t))
-print(f"loss: {history[0]:.4f} -> {history[-1]:.1e}; worst check {worst:.0e}")
+print(
+    f"loss {history[0]:.4f} -> {history[-1]:.1e}, worst check {worst:.0e}"
+)
 
 # %% [markdown]
 # For comparison, a second copy of the network in which only the convolution layer learns and
@@ -165,7 +187,10 @@ plt.show()
 assert np.all(np.diff(history) < 0) and np.all(np.diff(history_conv) < 0)
 assert history[-1] < history_conv[-1] < history_conv[0]
 assert worst < 1e-7 and opt.momentum == 0 and len(history) == 16
-assert sum(p.size for layer in net.layers for p in layer.params.values()) == 13
+assert (
+    sum(p.size for layer in net.layers for p in layer.params.values())
+    == 13
+)
 assert sum(p.size for p in net_conv.layers[0].params.values()) == 5
 
 # %% [markdown]
@@ -227,9 +252,14 @@ print("after 15 steps, conv only:\n", net_conv.layers[0].params["w"][0, 0])
 # </details>
 
 # %% tags=["remove-cell"]
-# Exercise 1 is the assert after the loss cell; exercise 2 the parameter counts above.
-assert net.layers[-1].params.keys() == {"w"} and net.layers[-1].params["w"].shape == (2, 4)
-assert net.layers[0].params["w"].size == 4 and net.layers[0].params["b"].size == 1
+# Exercise 1 is asserted after the loss cell, exercise 2 after the loop.
+assert net.layers[-1].params.keys() == {"w"} and net.layers[-1].params[
+    "w"
+].shape == (2, 4)
+assert (
+    net.layers[0].params["w"].size == 4
+    and net.layers[0].params["b"].size == 1
+)
 # Exercise 3.
 net_fast = seed.seed_network()
 opt_fast = nn.SGD(net_fast, lr=2)
