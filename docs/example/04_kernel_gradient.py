@@ -39,7 +39,7 @@ for ax in (
 ):  # the delta labels, large enough to read at the page's width
     for t in ax.texts:
         if t.get_text().startswith("δ"):
-            t.set_fontsize(8.5)
+            t.set_fontsize(7.5)
 plt.show()
 
 # %% [markdown]
@@ -49,8 +49,8 @@ plt.show()
 #
 # ## The derivation
 #
-# The loss depends on $w_{p,q}$ only through the sixteen outputs $y_{i,j}$, so the chain rule
-# sums over them:
+# One weight touched all sixteen outputs, so its gradient collects sixteen shares: the loss
+# depends on $w_{p,q}$ only through the outputs $y_{i,j}$, and the chain rule sums over them:
 #
 # $$
 # \frac{\partial L}{\partial w_{p,q}}

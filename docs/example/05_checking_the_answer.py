@@ -145,19 +145,20 @@ assert np.isclose(wrong_[0, 0], right_[1, 1]) and np.isclose(
 # and the answer's delta map. The copy of the thread this project works from keeps the
 # answer's arrays and its printed result, but not the line that computed it; the first
 # expression is the plainest one that prints exactly that result. The second is the comment's
-# line (with this site's names for the arrays). The judge is the central difference.
+# line (with this site's names for the arrays). The judge is the central difference; the
+# table numbers the spellings in the order of the list.
 
 # %%
 x = np.array(seed.INPUT)  # (5, 5)
 dy = np.array(seed.DELTA_MAP)  # (4, 4): the answer's map
 spellings = [
-    "signal.correlate2d(x, dy, 'valid')",
-    "signal.convolve2d(np.rot90(np.rot90(dy)), x, 'valid')",
-    "signal.convolve2d(x, np.rot90(dy, 2), 'valid')",
-    "signal.convolve2d(x, dy, 'valid')",
-    "signal.correlate2d(dy, x, 'valid')",
-    "signal.convolve2d(x, np.rot90(dy), 'valid')",
-    "signal.correlate2d(x, np.rot90(dy, 2), 'valid')",
+    "signal.correlate2d(x, dy, 'valid')",  # 1
+    "signal.convolve2d(np.rot90(np.rot90(dy)), x, 'valid')",  # 2
+    "signal.convolve2d(x, np.rot90(dy, 2), 'valid')",  # 3
+    "signal.convolve2d(x, dy, 'valid')",  # 4
+    "signal.correlate2d(dy, x, 'valid')",  # 5
+    "signal.convolve2d(x, np.rot90(dy), 'valid')",  # 6
+    "signal.correlate2d(x, np.rot90(dy, 2), 'valid')",  # 7
 ]
 results = [eval(s) for s in spellings]
 
@@ -180,15 +181,10 @@ what = [
     "flip, then correlate",
 ]
 right = [e < 1e-8 for e in errors]
+verdicts = ["right" if r else "**wrong**" for r in right]
 show_table(
-    zip(
-        [f"`{s}`" for s in spellings],
-        what,
-        errors,
-        ["right" if r else "**wrong**" for r in right],
-        strict=True,
-    ),
-    ["expression", "what it is", "relative error", "verdict"],
+    zip(range(1, 8), what, errors, verdicts, strict=True),
+    ["", "the spelling", "relative error", "verdict"],
     fmt=["{}", "{}", "{:.1g}", "{}"],
 )
 
@@ -254,7 +250,8 @@ plt.show()
 w = np.array(seed.KERNEL)  # (2, 2)
 dx = cnnbp.conv2d_backward(dy[None, None], x[None, None], w[None, None])[0]
 print(dx[0, 0])
-print(signal.convolve2d(dy, w, "full"))
+full = signal.convolve2d(dy, w, "full")  # (5, 5)
+print("SciPy's full convolution agrees:", np.allclose(full, dx[0, 0]))
 
 # %% tags=["remove-cell"]
 dx = dx[0, 0]
@@ -285,6 +282,10 @@ assert err_dx < 1e-8 and dx.shape == (5, 5)
 fig, axes = show_dx_sources(
     dy, w, (5, 5), [(1, 2), (3, 4)], fmt="{:.4f}", size=0.72
 )
+for ax in axes:  # the kernel labels, large enough to read
+    for t in ax.texts:
+        if t.get_text().startswith("w["):
+            t.set_fontsize(8)
 plt.show()
 
 # %% tags=["remove-cell"]

@@ -28,7 +28,31 @@ from cnnbp import nn, seed
 # loss compares the output with a target; the backward pass hands a delta from layer to layer,
 # and each layer, on the way, fills in the gradients of its own parameters; then every
 # parameter takes a small step against its gradient. One backward pass of the question's
-# network, as the loop below runs it:
+# network, every delta as its layers hand it down (the colours share one scale, so the paler
+# maps really hold smaller numbers):
+
+# %% tags=["remove-input"]
+# The overview: the backward pass from the question's dh, layer by layer.
+net0 = seed.seed_network()
+net0.forward(np.array(seed.INPUT)[None, None])
+overview = [seed.DELTA_H[None]]  # what each layer receives, top down
+for layer in reversed(net0.layers):
+    overview.append(layer.backward(overview[-1]))
+d_fc, _, d_sig, d_pool, d_conv, d_x = overview
+show_backward_pass(
+    d_fc[0],
+    d_sig[0, 0],
+    d_pool[0, 0],
+    d_conv[0, 0],
+    net0.layers[0].grads["w"][0, 0],
+    d_x[0, 0],
+)
+plt.show()
+
+# %% [markdown]
+# In code the network is five `cnnbp.nn` layers; each has a `forward`, which keeps what it
+# saw, and a `backward`, which takes the delta of its output and returns the delta of its
+# input.
 
 # %%
 x = np.array(seed.INPUT)[None, None]  # one 5x5 image, NCHW
@@ -71,8 +95,9 @@ assert (
 # ## The numbers
 #
 # `net.backward(dh)` runs every layer's backward pass from the top down. Walking it one layer
-# at a time shows the delta each layer receives: the same five steps as pages 2 to 5, now
-# with the network's own sigmoid outputs instead of the question's rounded ones.
+# at a time shows the delta each layer receives, the maps of the figure above: the same five
+# steps as pages 2 to 5, now with the network's own sigmoid outputs instead of the question's
+# rounded ones.
 
 # %%
 net.zero_grad()
@@ -86,21 +111,6 @@ dx = g  # the delta for a layer below the network
 for layer, d in zip(reversed(net.layers), received, strict=True):
     print(f"{type(layer).__name__:<10} receives {d.shape}")
 
-# %% tags=["remove-input"]
-conv = net.layers[0]
-d_fc, _, d_sig, d_pool, d_conv = (
-    received  # Linear, Flatten, Sigmoid, MaxPool2d, Conv2d
-)
-show_backward_pass(
-    d_fc[0],
-    d_sig[0, 0],
-    d_pool[0, 0],
-    d_conv[0, 0],
-    conv.grads["w"][0, 0],
-    dx[0, 0],
-)
-plt.show()
-
 # %% tags=["remove-cell"]
 assert [type(layer).__name__ for layer in net.layers] == [
     "Conv2d",
@@ -109,6 +119,11 @@ assert [type(layer).__name__ for layer in net.layers] == [
     "Flatten",
     "Linear",
 ]
+conv = net.layers[0]
+# The loop's walk hands down exactly the overview's deltas.
+for d_loop, d_figure in zip([*received, dx], overview, strict=True):
+    assert np.allclose(d_loop, d_figure, rtol=1e-12, atol=1e-15)
+assert np.allclose(conv.grads["w"], net0.layers[0].grads["w"], rtol=1e-12)
 assert np.allclose(d_fc, seed.DELTA_H[None], rtol=1e-12)
 assert np.array_equal(d_conv[0, 0] != 0, seed.DELTA_MAP != 0)
 # The first kernel gradient is page 4's, up to the rounding (appendix).
@@ -154,9 +169,7 @@ for _ in range(15):
     worst = max(worst, check_all(net))
     opt.step()
 history.append(loss_fn.forward(net.forward(x), t))
-print(
-    f"loss {history[0]:.4f} -> {history[-1]:.1e}, worst check {worst:.0e}"
-)
+print(f"loss {history[0]:.4f} -> {history[-1]:.1e}; check {worst:.0e}")
 
 # %% [markdown]
 # For comparison, a second copy of the network in which only the convolution layer learns and
