@@ -239,6 +239,7 @@ assert err < 1e-8
 
 # %% tags=["remove-cell"]
 # Exercise 1.
+assert np.isclose(share0[0, 1], 0.205) and np.isclose(share1[0, 1], 0.075)
 assert V[:, 1].tolist() == [0.82, -0.50] and a[0, 1] == 0.57
 assert np.isclose(da[0, 1], 0.28) and round(0.57 * 0.43, 4) == 0.2451
 assert np.isclose(dm[0, 1], 0.28 * 0.2451) and np.isclose(

@@ -150,6 +150,15 @@ assert np.allclose(
     cnnbp.loops.conv2d_backward(dy, x, w)[1], dw, rtol=1e-12, atol=0
 )
 assert dw.shape == w.shape == (1, 1, 2, 2)
+# "Less than 0.1 %": the gradient from the question's unshortened deltas.
+a_q = seed.SIGMOID_OUTPUTS
+da_q = cnnbp.linear_backward(
+    seed.DELTA_H[None], a_q.reshape(1, 4), seed.FC_WEIGHTS
+)[0]
+dm_q = cnnbp.sigmoid_backward(da_q.reshape(2, 2), a_q)
+dy_q = cnnbp.max_pool2d_backward(dm_q[None, None], cnnbp.conv2d(x, w), 2)
+dw_q = cnnbp.conv2d_backward(dy_q, x, w)[1]
+assert np.abs((dw - dw_q) / dw_q).max() < 1e-3
 
 # %% [markdown]
 # One step of gradient descent, with $\eta = 0.5$:

@@ -266,6 +266,7 @@ print("after 15 steps, conv only:\n", net_conv.layers[0].params["w"][0, 0])
 
 # %% tags=["remove-cell"]
 # Exercise 1 is asserted after the loss cell, exercise 2 after the loop.
+assert 0.25**2 == 0.0625 and round(0.15**2, 4) == 0.0225
 assert net.layers[-1].params.keys() == {"w"} and net.layers[-1].params[
     "w"
 ].shape == (2, 4)
