@@ -4,6 +4,7 @@ matplotlib and IPython are imported inside the functions, so ``import cnnbp.viz`
 them; only drawing needs them.
 """
 
+from .explorer import conv_explorer_data, explorer_html, pool_explorer_data, show_explorer
 from .figures import (
     show_channel_wiring,
     show_conv_windows,
@@ -18,13 +19,17 @@ from .style import setup
 from .text import format_value, markdown_table, show_markdown, show_table
 
 __all__ = [
+    "conv_explorer_data",
+    "explorer_html",
     "format_value",
     "markdown_table",
+    "pool_explorer_data",
     "setup",
     "show_channel_wiring",
     "show_conv_windows",
     "show_dw_sources",
     "show_dx_sources",
+    "show_explorer",
     "show_markdown",
     "show_matrices",
     "show_matrix",
