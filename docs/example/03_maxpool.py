@@ -219,6 +219,19 @@ plt.show()
 assert wins.sum() == dy[0, 0].size and shared_cells.any()
 
 # %% [markdown]
+# ## Try it
+#
+# Point at a pooled cell $m$ to see its window, its maximum and where its delta goes back; point
+# at a cell of the gradient below to see which windows sent it their delta. The integer
+# examples have ties (the first maximum in row-major order wins) and, with a stride smaller
+# than the window, overlapping windows whose deltas add up.
+
+# %% tags=["remove-input"]
+from cnnbp.viz import pool_explorer_data, show_explorer
+
+show_explorer(pool_explorer_data(start="seed"))
+
+# %% [markdown]
 # ## What to remember
 #
 # - Max-pool backward routes each window's delta, unchanged, to the cell that was the window's

@@ -107,6 +107,19 @@ fig, axes = show_dw_sources(o, d, (2, 2))
 _ = fig.suptitle("Which inputs and which deltas feed each dw[m', n']", y=1.02)
 
 # %% [markdown]
+# ## Try it
+#
+# Point at a cell of $\partial L/\partial w$ below (tap it on a phone, or tab to it and move
+# with the arrow keys). The input cells and the deltas whose products add up to it light up,
+# all sixteen products are listed, and ▶ plays the sum one product at a time. cnnbp computed
+# every number when this page was built.
+
+# %% tags=["remove-input"]
+from cnnbp.viz import conv_explorer_data, show_explorer
+
+show_explorer(conv_explorer_data(("x", "delta", "dw"), controls=False))
+
+# %% [markdown]
 # ## The exact gradient
 #
 # The answer's map holds the question's four deltas cut to four decimals. Cut, not rounded:
