@@ -4,38 +4,12 @@ A reader points at a cell of :math:`y`, :math:`\partial L/\partial w` or :math:`
 (or at a max-pool output and its gradient) and sees which products add up to it. Every number
 an explorer shows is computed here, by cnnbp, when the page is built, and embedded in the page
 as JSON; ``docs/javascripts/explorer.js`` only displays and highlights. It never multiplies,
-adds or works out which input cell a window reads: it looks these up in the tables below.
+adds or works out which input cell a window reads: it looks these up in tables built here.
 
-Data format
------------
-:func:`conv_explorer_data` returns a JSON-ready dict::
-
-    kind      "conv"
-    grids     the grids shown, a subset of CONV_GRIDS, in display order
-    controls  {name: [values]} for the <select> controls shown ({} for none)
-    presets   [{"key", "label"}]: "int" (the controls' small integers), "seed" (the
-              question's numbers) or the key of one integer configuration
-    start     the key of the configuration shown first
-    int       {"x", "w", "delta"}: the integer arrays every integer configuration cuts its
-              top-left corner from (x[:H, :W], w[:kh, :kw], delta[:H_out, :W_out])
-    axes      {"n,k,s,p,d": u}: per axis, u[i][t] is the padded-input index that output i's
-              tap t reads (from conv2d_terms; a 2-D window is rows x columns of these)
-    real      {"n,p": r}: r[u] is the unpadded index of padded index u, or -1 for padding
-    invalid   {"n,k,p,d": reason}: axis settings the explorer refuses, and why
-    configs   {key: [y, dw, dx]} for integer configurations (flat, row-major; key is the
-              digits of H W kh kw stride padding dilation), and "seed": {"cfg", "x", "w",
-              "delta", "y", "dw", "dx"} with the values as display strings
-
-:func:`pool_explorer_data` returns the same for max pooling (``kind`` "pool"): ``int`` holds
-``x`` and ``delta``, ``axes`` ``{"n,k,s": u}`` with ``u[i][t]`` the input index of window
-``i``'s ``t``-th cell, and ``configs`` ``{key: [m, arg, dx, ties]}`` (key: the digits of
-H, window, stride) with ``arg`` the ``(row, col)`` pairs, flattened, of the cell each window
-sends its delta to (read off :func:`cnnbp.max_pool2d_backward`) and ``ties`` flattened
-``(window, row, col)`` triples of the other cells equal to a window's maximum.
-
-Each configuration is checked when it is built: the 2-D terms are the product of the two axis
-tables, and the sums the explorer lists (every product, read from the tables) equal cnnbp's
-``y``, ``dw`` and ``dx``.
+The data formats are described in the Notes of :func:`conv_explorer_data` and
+:func:`pool_explorer_data`. Each configuration is checked when it is built: the 2-D terms
+are the product of the two axis tables, and the sums the explorer lists (every product, read
+from the tables) equal cnnbp's ``y``, ``dw`` and ``dx``.
 """
 
 from __future__ import annotations
@@ -349,6 +323,30 @@ def conv_explorer_data(
         (a kernel that overhangs the padded input, or padding beyond the kernel's reach), or
         no configuration at all.
 
+    Notes
+    -----
+    The dict holds, with every array flat in row-major order:
+
+    - ``kind``: ``"conv"``; ``grids``: the grids shown, in order.
+    - ``controls``: ``{name: [values]}`` of the ``<select>`` controls (``{}`` for none).
+    - ``presets``: ``[{"key", "label"}]``: ``"int"`` (the controls' small integers),
+      ``"seed"`` (the question's numbers) or the key of one integer configuration;
+      ``start``: the key shown first.
+    - ``int``: ``{"x", "w", "delta"}``, the integer arrays whose top-left corners every
+      integer configuration uses (``x[:H, :W]``, ``w[:kh, :kw]``, ``delta[:H', :W']``).
+    - ``axes``: ``{"n,k,s,p,d": u}``: along one axis, ``u[i][t]`` is the padded-input index
+      that output ``i``'s tap ``t`` reads, read off :func:`cnnbp.conv2d_terms`. A window is
+      the rows of one table times the columns of another, since in the terms ``u`` depends
+      only on ``(i, p)`` and ``v`` only on ``(j, q)``: this keeps the tables tiny.
+    - ``real``: ``{"n,p": r}``: ``r[u]`` is the unpadded index of padded index ``u``, or -1
+      in the padding.
+    - ``invalid``: ``{"n,k,p,d": reason}``: axis settings the controls refuse, and why (a
+      kernel that overhangs the padded input, which cnnbp rejects, or padding beyond the
+      kernel's reach, which would give outputs that read nothing but padding).
+    - ``configs``: ``{key: [y, dw, dx]}`` for the integer configurations, the key being the
+      digits of H, W, kh, kw, stride, padding, dilation; and ``"seed"``: ``{"cfg", "x", "w",
+      "delta", "y", "dw", "dx"}`` with the values as display strings.
+
     Examples
     --------
     >>> from cnnbp.viz import conv_explorer_data
@@ -498,6 +496,16 @@ def pool_explorer_data(
     ------
     ValueError
         A preset outside the controls' ranges, or no configuration at all.
+
+    Notes
+    -----
+    As for :func:`conv_explorer_data`, with ``kind`` ``"pool"``; ``int`` holds ``x`` and
+    ``delta``; ``axes`` is ``{"n,k,s": u}`` with ``u[i][t]`` the input index of window
+    ``i``'s ``t``-th cell; ``configs`` maps the digits of H, window, stride to
+    ``[m, arg, ties, dx]``, where ``arg`` lists, flattened, the ``(row, col)`` each window
+    sends its delta to (read off :func:`cnnbp.max_pool2d_backward` with one-hot upstream
+    gradients: the first maximum in row-major order) and ``ties`` the flattened
+    ``(window, row, col)`` of the other cells equal to a window's maximum.
 
     Examples
     --------

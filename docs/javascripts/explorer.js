@@ -70,7 +70,7 @@
     if (d.presets.length > 1) {
       var ps = this.addSelect(bar, "preset", d.presets.map(function (p) {
         return [p.key, p.label];
-      }));
+      }), Object.keys(d.controls).length ? "numbers" : "example");
       ps.addEventListener("change", function () { self.onPreset(); });
     }
     Object.keys(d.controls).forEach(function (name) {
@@ -90,6 +90,7 @@
     this.next = next;
     var reasons = el("p", { class: "cx-reasons", "data-role": "reasons" });
     var grids = el("div", { class: "cx-grids" });
+    var legend = this.legend();
     var panel = el("div", { class: "cx-panel" });
     var head = el("p", { class: "cx-title", "data-role": "title" });
     var list = el("ol", { class: "cx-terms", "data-role": "terms" });
@@ -105,7 +106,7 @@
     panel.appendChild(total);
     panel.appendChild(buttons);
     var live = el("div", { class: "cx-live", "aria-live": "polite", "data-role": "live" });
-    [bar, reasons, grids, panel, live].forEach(function (e) { root.appendChild(e); });
+    [bar, reasons, grids, legend, panel, live].forEach(function (e) { root.appendChild(e); });
     this.gridsEl = grids;
     this.head = head;
     this.list = list;
@@ -121,6 +122,24 @@
     }
     if (this.controls.H) this.setControls(this.cfgOf(start));
     this.load(start);
+  };
+
+  // What the marks mean; swatches use classes only (data-lit is for the cells).
+  Explorer.prototype.legend = function () {
+    var g = this.data.grids, conv = this.kind === "conv";
+    var items = [["lit", conv ? "a factor of the selected cell" : "in the window, or a delta sent here"],
+      ["sel", "selected"]];
+    if (conv && g.indexOf("x") >= 0) items.push(["pad", "padding (0)"]);
+    if (g.indexOf("x") >= 0 || g.indexOf("dx") >= 0) items.push(["unread", "read by no window: gradient 0"]);
+    if (!conv) items.push(["max", "the maximum its delta goes to"], ["route", "where the delta goes"]);
+    var p = el("p", { class: "cx-legend" });
+    items.forEach(function (it) {
+      var span = el("span", { class: "cx-key" });
+      span.appendChild(el("span", { class: "cx-sw cx-sw-" + it[0], "aria-hidden": "true" }));
+      span.appendChild(document.createTextNode(it[1]));
+      p.appendChild(span);
+    });
+    return p;
   };
 
   Explorer.prototype.addSelect = function (bar, name, options, label) {
@@ -461,6 +480,10 @@
         });
         out.head = N.dx + idx(r, c) + ": " + out.terms.length + " products δʸ · w";
         if (!out.terms.length) out.note = "No window reads x" + idx(r, c) + ": its gradient is 0.";
+        else if (out.terms.length > 1) {
+          out.note = "Each lit δʸ is labelled with the tap w that multiplies it: read across " +
+            "δʸ, the labels run backwards, the kernel turned by 180°.";
+        }
       }
       if (pads) {
         out.note = pads + (pads === 1 ? " product meets" : " products meet") +
