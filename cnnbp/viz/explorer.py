@@ -307,14 +307,15 @@ def conv_explorer_data(
         Configurations offered by name: ``"seed"`` (the question's 5x5 input, reconstructed
         kernel and 4x4 delta map) or a mapping with ``H``, ``kh`` and optionally ``kw``,
         ``stride``, ``padding``, ``dilation`` and a ``label``, using the integer arrays.
-    start : "seed", mapping or None, optional
-        The configuration shown first; by default the first preset (with `controls`, the
-        integer configuration H=6, 3x3 kernel, stride 2, padding 1).
+    start : str or mapping, optional
+        The configuration shown first: ``"seed"`` or a mapping as in `presets`. By default
+        the first preset (with `controls`, the integer configuration H=6, 3x3 kernel,
+        stride 2, padding 1).
 
     Returns
     -------
     dict
-        JSON-ready; the format is described in :mod:`cnnbp.viz.explorer`.
+        JSON-ready; its format is in the Notes.
 
     Raises
     ------
@@ -483,14 +484,15 @@ def pool_explorer_data(
         ``"seed"``: the question's 4x4 convolution output (with the reconstructed kernel),
         2x2 windows, stride 2, and its four window deltas; or mappings with ``H``, ``kh``,
         ``stride`` (and a ``label``) using :data:`POOL_X` and :data:`POOL_DELTA`.
-    start : "seed", mapping or None, optional
-        The configuration shown first; by default the first preset, or with `controls` the
-        overlapping 6x6 input, 3x3 window, stride 2.
+    start : str or mapping, optional
+        The configuration shown first: ``"seed"`` or a mapping as in `presets`. By default
+        the first preset, or with `controls` the overlapping 6x6 input, 3x3 window,
+        stride 2.
 
     Returns
     -------
     dict
-        JSON-ready; the format is described in :mod:`cnnbp.viz.explorer`.
+        JSON-ready; its format is in the Notes.
 
     Raises
     ------
