@@ -365,6 +365,8 @@
             cell.textContent = String(vals[rr][cc]);
             if (!byPos[rr]) byPos[rr] = [];
             byPos[rr][cc] = cell;
+            // The kernel's own tap indices, to read the labels on other grids against.
+            if (g === "w") cell.dataset.tap = rr + "," + cc;
             if ((g === "x" || g === "dx") && !(readR[rr] && readC[cc])) {
               cell.dataset.unread = "true";
               cell.title = "no window reads this cell: its gradient is 0";
