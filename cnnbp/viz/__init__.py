@@ -5,6 +5,7 @@ them; only drawing needs them.
 """
 
 from .backward import BACKWARD_STEPS, show_backward_pass
+from .explorer import conv_explorer_data, explorer_html, pool_explorer_data, show_explorer
 from .figures import (
     show_channel_wiring,
     show_conv_windows,
@@ -21,15 +22,19 @@ from .text import format_value, markdown_table, show_markdown, show_table
 
 __all__ = [
     "BACKWARD_STEPS",
+    "conv_explorer_data",
     "draw_heatmap",
+    "explorer_html",
     "format_value",
     "markdown_table",
+    "pool_explorer_data",
     "setup",
     "show_backward_pass",
     "show_channel_wiring",
     "show_conv_windows",
     "show_dw_sources",
     "show_dx_sources",
+    "show_explorer",
     "show_heatmaps",
     "show_markdown",
     "show_matrices",

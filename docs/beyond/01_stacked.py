@@ -188,6 +188,22 @@ assert sum(d != 0 for _, _, d, _ in terms) == 2   # "only two meet a non-zero de
 assert np.count_nonzero(delta2) == 4
 
 # %% [markdown]
+# ## Try it
+#
+# Point at a cell of $\delta^x$ (the input gradient, $\partial E/\partial o^1$ above): the
+# deltas and kernel taps it is made of light up. Each lit delta is labelled with the tap that
+# multiplies it, and the labels run backwards, bottom-right to top-left: the kernel turned by
+# 180°. Switch to the integer examples to see it with a $3\times3$ kernel and with stride 2.
+
+# %% tags=["remove-input"]
+from cnnbp.viz import conv_explorer_data, show_explorer
+
+show_explorer(conv_explorer_data(
+    ("w", "delta", "dx"), controls=False,
+    presets=["seed", dict(H=5, kh=3), dict(H=7, kh=3, stride=2), dict(H=5, kh=3, padding=1)],
+))
+
+# %% [markdown]
 # ## Through the activation
 #
 # The values of the question's $5 \times 5$ map all lie strictly between 0 and 1, as they would

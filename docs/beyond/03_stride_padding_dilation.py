@@ -414,6 +414,19 @@ assert [np.flatnonzero(m.all(axis=0)).tolist() for m in unread_masks] == [[5], [
 assert conv2d_output_shape(6, 3, stride=2) == conv2d_output_shape(5, 3, stride=2) == (2, 2)
 
 # %% [markdown]
+# ## Try it
+#
+# Change the input size, the kernel, stride, padding and dilation, then point at any cell of
+# $y$, $\partial L/\partial w$ or $\delta^x$ to light up the products it adds (dashed: taps
+# that meet the padding; hatched: input cells no window reads, whose gradient is 0).
+# Settings that do not fit are greyed out, with the reason under the controls.
+
+# %% tags=["remove-input"]
+from cnnbp.viz import conv_explorer_data, show_explorer
+
+show_explorer(conv_explorer_data())
+
+# %% [markdown]
 # ## What to remember
 #
 # - Output $(i,j)$, tap $(m,n)$ reads the padded input at $(s_h i + d_h m,\ s_w j + d_w n)$.

@@ -44,7 +44,21 @@ plt.show()
 # %% [markdown]
 # Left, each window of $y$ in its own colour, with its maximum outlined; middle, the delta
 # each window receives from the sigmoid; right, where that delta lands.
+
+# %% [markdown]
+# ### Try it
 #
+# Point at a pooled cell $m$ to see its window, its maximum and where its delta goes back; point
+# at a cell of the gradient below to see which windows sent it their delta. The integer
+# examples have ties (the first maximum in row-major order wins) and, with a stride smaller
+# than the window, overlapping windows whose deltas add up.
+
+# %% tags=["remove-input"]
+from cnnbp.viz import pool_explorer_data, show_explorer
+
+show_explorer(pool_explorer_data(start="seed"))
+
+# %% [markdown]
 # ## The derivation
 #
 # Take one window with values $y_0, \dots, y_3$ and output $m = \max_k y_k$, and say $y_{k^*}$

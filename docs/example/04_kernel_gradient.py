@@ -46,7 +46,21 @@ plt.show()
 # The four outlined cells keep their arrangement from panel to panel, shifted by one cell
 # right or down: it is the pattern of $\delta^y$, laid over the input at the offset of the
 # weight.
+
+# %% [markdown]
+# ### Try it
 #
+# Point at a cell of $\partial L/\partial w$ below (tap it on a phone, or tab to it and move
+# with the arrow keys). The input cells and the deltas whose products add up to it light up,
+# all sixteen products are listed, and ▶ plays the sum one product at a time. cnnbp computed
+# every number when this page was built.
+
+# %% tags=["remove-input"]
+from cnnbp.viz import conv_explorer_data, show_explorer
+
+show_explorer(conv_explorer_data(("x", "delta", "dw"), controls=False))
+
+# %% [markdown]
 # ## The derivation
 #
 # One weight touched all sixteen outputs, so its gradient collects sixteen shares: the loss
