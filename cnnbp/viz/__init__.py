@@ -14,6 +14,7 @@ from .figures import (
     show_pipeline,
     show_pool_routing,
 )
+from .panels import show_cell_readers, show_chain, show_grids, show_reads
 from .style import setup
 from .text import format_value, markdown_table, show_markdown, show_table
 
@@ -21,14 +22,18 @@ __all__ = [
     "format_value",
     "markdown_table",
     "setup",
+    "show_cell_readers",
+    "show_chain",
     "show_channel_wiring",
     "show_conv_windows",
     "show_dw_sources",
     "show_dx_sources",
+    "show_grids",
     "show_markdown",
     "show_matrices",
     "show_matrix",
     "show_pipeline",
     "show_pool_routing",
+    "show_reads",
     "show_table",
 ]
