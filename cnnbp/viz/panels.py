@@ -188,7 +188,9 @@ def show_grids(
         if r0 != r1:
             continue
         x_start = (left + cell * sum(col_w[: c0 + 1]) + gap * c0 + 0.12 * gap) / width
-        x_end = (left + cell * sum(col_w[: c0 + 1]) + gap * (c0 + 1) - 0.12 * gap) / width
+        # Stop short of the next panel's row labels.
+        x_end = (left + cell * sum(col_w[: c0 + 1]) + gap * (c0 + 1) - 0.12 * gap
+                 - (0.25 if ticks else 0.0)) / width
         y_mid = (height - sum(cell * h + title_band + 0.15 for h in row_h[:r0]) - title_band
                  - cell * row_h[r0] / 2) / height
         fig.add_artist(plt.Annotation(
@@ -196,8 +198,10 @@ def show_grids(
             arrowprops={"arrowstyle": "-|>", "lw": 1.8, "color": "0.3"},
         ))
         if label:
-            fig.text((x_start + x_end) / 2, y_mid + 0.1 / height, label, ha="center",
-                     va="bottom", fontsize=fontsize - 1)
+            # A one- or two-character label is an operator (+, =, ⋆): drawn large.
+            size = fontsize + 8 if len(label) <= 2 else fontsize - 1
+            fig.text((x_start + x_end) / 2, y_mid + 0.08 / height, label, ha="center",
+                     va="bottom", fontsize=size)
     return fig, axes
 
 

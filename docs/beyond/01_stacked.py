@@ -56,11 +56,12 @@ from cnnbp import (
 )
 
 # %% tags=["remove-input"]
-fig, _ = show_cell_readers((5, 5), 2, (1, 2), w=seed.KERNEL, dy=seed.DELTA_MAP)
+fig, _ = show_cell_readers((5, 5), 2, (1, 2), w=seed.KERNEL,
+                           dy=seed.DELTA_MAP)
 plt.show()
-readers_of_12 = conv2d_terms((5, 5), 2)
-readers_of_12 = readers_of_12[(readers_of_12[:, 4] == 1) & (readers_of_12[:, 5] == 2)]
-# Four outputs read x[1, 2]; output (i, j) uses tap (1 - i, 2 - j): i + p = u.
+terms = conv2d_terms((5, 5), 2)
+readers_of_12 = terms[(terms[:, 4] == 1) & (terms[:, 5] == 2)]
+# Four outputs read x[1, 2]; output (i, j) uses tap (1 - i, 2 - j).
 assert len(readers_of_12) == 4
 assert np.all(readers_of_12[:, 0] + readers_of_12[:, 2] == 1)
 assert np.all(readers_of_12[:, 1] + readers_of_12[:, 3] == 2)
@@ -148,22 +149,23 @@ assert np.all(readers_of_12[:, 1] + readers_of_12[:, 3] == 2)
 # %%
 x = np.array(seed.INPUT)[None, None]        # (1, 1, 5, 5)
 w = np.array(seed.KERNEL)[None, None]       # (1, 1, 2, 2)
-dy = np.array(seed.DELTA_MAP)[None, None]   # (1, 1, 4, 4): the answer's map
+dy = np.array(seed.DELTA_MAP)[None, None]   # (1, 1, 4, 4): answer's map
 
 dx = conv2d_backward(dy, x, w)[0]
 padded = np.pad(dy, ((0, 0), (0, 0), (1, 1), (1, 1)))   # k - 1 = 1 ring
 dx_recipe = conv2d(padded, w[:, :, ::-1, ::-1])        # ⋆ rot180(w)
 
 # %% tags=["remove-input"]
-assert seed.KERNEL[0, 0] == -0.13                     # the one weight given in the text
+assert seed.KERNEL[0, 0] == -0.13         # the one weight the text gives
 assert np.array_equal(seed.DELTA_H, [0.25, -0.15])
 assert np.allclose(dx, delta_full_conv(dy, w, x.shape))
 assert np.allclose(dx, dx_recipe)
 fig, _ = show_grids(
     [padded[0, 0], w[0, 0, ::-1, ::-1], dx[0, 0]],
-    [r"$\delta^\mathrm{full}$ ($\delta^y$ padded)", r"$\mathrm{rot180}(w)$",
-     r"$\delta^x$ (cnnbp's dx)"],
-    fmt="{:.3f}", scale=[0, 1, 0], arrows=["⋆", None], ncols=2, cell=0.62,
+    [r"$\delta^\mathrm{full}$ ($\delta^y$ padded)",
+     r"$\mathrm{rot180}(w)$", r"$\delta^x$ (cnnbp's dx)"],
+    fmt="{:.3f}", scale=[0, 1, 0], arrows=[r"$\star$", None], ncols=2,
+    cell=0.62,
 )
 plt.show()
 
@@ -174,22 +176,25 @@ plt.show()
 
 # %% tags=["remove-input"]
 u, v = 1, 2
-rows = [(int(i), int(j), int(p), int(q)) for i, j, p, q, *_ in readers_of_12]
+rows = [tuple(int(k) for k in r[:4]) for r in readers_of_12]  # i, j, p, q
 value = sum(dy[0, 0, i, j] * w[0, 0, p, q] for i, j, p, q in rows)
-symbols = " + ".join(f"\\delta^y_{{{i},{j}}} w_{{{p},{q}}}" for i, j, p, q in rows)
-products = [f"({dy[0, 0, i, j]:.4f})({w[0, 0, p, q]:.4f})" for i, j, p, q in rows]
+symbols = " + ".join(f"\\delta^y_{{{i},{j}}} w_{{{p},{q}}}"
+                     for i, j, p, q in rows)
+products = [f"({dy[0, 0, i, j]:.4f})({w[0, 0, p, q]:.4f})"
+            for i, j, p, q in rows]
 show_markdown(
     "$$\\begin{aligned}"
     f"\\delta^x_{{{u},{v}}} &= {symbols} \\\\ "
-    f"&= {' + '.join(products[:2])} \\\\ &\\quad + {' + '.join(products[2:])} \\\\ "
+    f"&= {' + '.join(products[:2])} \\\\ "
+    f"&\\quad + {' + '.join(products[2:])} \\\\ "
     f"&= {value:.6f}"
     "\\end{aligned}$$"
 )
 assert np.isclose(value, dx[0, 0, u, v])
-assert sum(dy[0, 0, i, j] != 0 for i, j, _, _ in rows) == 2   # "only two ... non-zero"
+assert sum(dy[0, 0, i, j] != 0 for i, j, _, _ in rows) == 2   # "only two"
 assert np.count_nonzero(dy) == 4
 # Corner cells are read by one window, inner cells by four.
-counts = np.bincount(conv2d_terms((5, 5), 2)[:, 4] * 5 + conv2d_terms((5, 5), 2)[:, 5])
+counts = np.bincount(terms[:, 4] * 5 + terms[:, 5])
 assert counts[0] == counts[24] == 1 and counts[1 * 5 + 2] == 4
 
 # %% [markdown]
@@ -207,11 +212,18 @@ assert np.allclose(dy1, dx * x * (1 - x))
 fig, _ = show_grids(
     [dx[0, 0], (x * (1 - x))[0, 0], dy1[0, 0]],
     [r"$\delta^x$", r"$a^{(1)}(1 - a^{(1)})$", r"$\delta^{y^{(1)}}$"],
-    fmt="{:.3f}", scale=[0, 1, 0], arrows=["⊙", None], ncols=2, cell=0.62,
+    fmt="{:.3f}", scale=[0, 1, 0], arrows=[r"$\odot$", None], ncols=2,
+    cell=0.62,
 )
 plt.show()
+assert np.max(x * (1 - x)) <= 0.25
+assert np.all(np.abs(dy1) <= np.abs(dx) / 4)   # "at least fourfold"
 
 # %% [markdown]
+# The first and last panels share one colour scale, and the last is pale for a reason:
+# $a(1-a)$ is at most $1/4$, so a sigmoid shrinks every delta that passes through it
+# at least fourfold. Stacks of sigmoids shrink the delta layer after layer.
+#
 # ### An invented layer below, and the whole chain
 #
 # To get numbers for $\partial L/\partial w^{(1)}$ we need layer 1 itself, which the
@@ -228,7 +240,7 @@ w1 = np.array([[[[0.8, -0.5], [0.3, 0.6]]]])   # invented
 b1 = np.array([0.1])                           # invented
 C1 = conv2d_matrix(w1, (6, 6))                 # y1 = C1 @ x1.ravel()
 y1 = np.log(x / (1 - x)).reshape(-1)           # undo the sigmoid
-x1 = np.linalg.pinv(C1) @ (y1 - b1)            # invented: smallest solution
+x1 = np.linalg.pinv(C1) @ (y1 - b1)            # invented: the smallest
 x1 = x1.reshape(1, 1, 6, 6)
 
 # %% tags=["remove-input"]
@@ -272,13 +284,13 @@ print("dw1 =\n", dw1[0, 0])
 print("db1 =", db1)
 
 # %% tags=["remove-cell"]
-assert np.allclose(dx, delta_full_conv(dy, w, a1.shape))   # full conv, rot180(w)
-# The exact delta map agrees with the answer's rounded one, at the same four positions.
+assert np.allclose(dx, delta_full_conv(dy, w, a1.shape))   # rot180(w)
+# The exact map agrees with the answer's rounded one, at the same places.
 gap = float(np.max(np.abs(dy[0, 0] - seed.DELTA_MAP)))
 assert gap < 5e-4
 assert np.array_equal(dy[0, 0] != 0, seed.DELTA_MAP != 0)
-# Every pooling window's maximum is clear of its runner-up, so the finite differences
-# below never straddle a switch of the argmax.
+# Every pooling window's maximum is clear of its runner-up, so the finite
+# differences below never straddle a switch of the argmax.
 windows = y[0, 0].reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(4, 4)
 top2 = np.sort(windows, axis=1)[:, -2:]
 margin = float(np.min(top2[:, 1] - top2[:, 0]))
@@ -319,7 +331,8 @@ meaning = {
     "db": r"$\partial L/\partial b$, the question's bias",
 }
 show_table([(f"`{k}`", meaning[k], e) for k, e in errors.items()],
-           ["code", "gradient", "relative error"], fmt=["{}", "{}", "{:.1e}"])
+           ["code", "gradient", "relative error"],
+           fmt=["{}", "{}", "{:.1e}"])
 
 # %% [markdown]
 # `check_gradient` raises if a relative error exceeds the `rtol` it is given, $10^{-6}$
@@ -349,8 +362,8 @@ show_table([(f"`{k}`", meaning[k], e) for k, e in errors.items()],
 #
 # Only output $(3, 3)$ reads the bottom-right corner, through the bottom-right tap
 # $(1, 1)$, since $3 + 1 = 4$. So
-# $\delta^x_{4,4} = \delta^y_{3,3}\, w_{1,1}$, the single product printed by the cell
-# below, which is also cnnbp's value.
+# $\delta^x_{4,4} = \delta^y_{3,3}\, w_{1,1} = (-0.0681)(0.6452) = -0.0439$, which
+# is also cnnbp's value.
 #
 # </details>
 #
@@ -383,22 +396,21 @@ show_table([(f"`{k}`", meaning[k], e) for k, e in errors.items()],
 #
 # </details>
 
-# %% tags=["remove-input"]
-dx_map = conv2d_backward(seed.DELTA_MAP[None, None], x, w)[0][0, 0]
-term = seed.DELTA_MAP[3, 3] * seed.KERNEL[1, 1]
-print(f"exercise 1: δˣ[4, 4] = ({seed.DELTA_MAP[3, 3]:.4f}) "
-      f"({seed.KERNEL[1, 1]:.4f}) = {term:.6f}")
-
 # %% tags=["remove-cell"]
-# Exercise 1: one reader, through tap (1, 1), and the product is cnnbp's value.
+# Exercise 1: one reader, through tap (1, 1); the product is cnnbp's value.
+dx_map = conv2d_backward(seed.DELTA_MAP[None, None], x, w)[0][0, 0]
 t = conv2d_terms((5, 5), 2)
 assert t[(t[:, 4] == 4) & (t[:, 5] == 4)][:, :4].tolist() == [[3, 3, 1, 1]]
-assert np.isclose(dx_map[4, 4], term)
+assert seed.DELTA_MAP[3, 3] == -0.0681
+assert round(seed.KERNEL[1, 1], 4) == 0.6452
+assert round(dx_map[4, 4], 4) == -0.0439
+assert np.isclose(dx_map[4, 4], seed.DELTA_MAP[3, 3] * seed.KERNEL[1, 1])
 # Exercise 2: sizes and reader counts for a 7x7 input and a 3x3 kernel.
 dy7 = np.ones((1, 1, 5, 5))
-assert conv2d(np.zeros((1, 1, 7, 7)), np.zeros((1, 1, 3, 3))).shape == dy7.shape
+w7 = np.ones((1, 1, 3, 3))
+assert conv2d(np.zeros((1, 1, 7, 7)), w7).shape == dy7.shape
 assert np.pad(dy7, ((0, 0), (0, 0), (2, 2), (2, 2))).shape[2:] == (9, 9)
-assert delta_full_conv(dy7, np.ones((1, 1, 3, 3)), (1, 1, 7, 7)).shape[2:] == (7, 7)
+assert delta_full_conv(dy7, w7, (1, 1, 7, 7)).shape[2:] == (7, 7)
 t7 = conv2d_terms((7, 7), 3)
 assert np.sum((t7[:, 4] == 3) & (t7[:, 5] == 3)) == 9
 assert np.sum((t7[:, 4] == 0) & (t7[:, 5] == 0)) == 1

@@ -67,7 +67,7 @@ from cnnbp import (
 
 # %% tags=["remove-cell"]
 def support(in_hw, kernel_hw, out, stride=1, padding=0, dilation=1):
-    """Input cells whose gradient is non-zero for δʸ one-hot at `out`, w all ones."""
+    """Cells with a non-zero gradient for a one-hot δʸ at `out`."""
     x0 = np.zeros((1, 1, *in_hw))
     w1 = np.ones((1, 1, *np.broadcast_to(kernel_hw, 2)))
     dy = np.zeros(conv2d(x0, w1, None, stride, padding, dilation).shape)
@@ -77,20 +77,21 @@ def support(in_hw, kernel_hw, out, stride=1, padding=0, dilation=1):
 
 
 def by_formula(in_hw, kernel_hw, out, stride=1, padding=0, dilation=1):
-    """Input cells (s i + d p - P, s j + d q - P) of output `out`, inside the input."""
+    """Cells (s i + d p - P, s j + d q - P) of output `out`, unpadded."""
+    settings = (kernel_hw, stride, padding, dilation)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw_) = (
-        np.broadcast_to(v, 2) for v in (kernel_hw, stride, padding, dilation))
+        np.broadcast_to(v, 2) for v in settings)
     mask = np.zeros(in_hw, dtype=bool)
     for p in range(kh):
         for q in range(kw):
             u, v = sh * out[0] + dh * p - ph, sw * out[1] + dw_ * q - pw
-            if 0 <= u < in_hw[0] and 0 <= v < in_hw[1]:   # padding is no input
+            if 0 <= u < in_hw[0] and 0 <= v < in_hw[1]:   # not padding
                 mask[u, v] = True
     return mask
 
 
-# The windows drawn above (read off conv2d by conv2d_terms), the index formula and the
-# support of cnnbp's input gradient are the same cells.
+# The windows drawn above (read off conv2d by conv2d_terms), the index
+# formula and the support of cnnbp's input gradient are the same cells.
 for panel in panels:
     hyper = {k: panel.get(k, d) for k, d in
              dict(stride=1, padding=0, dilation=1).items()}
@@ -98,13 +99,13 @@ for panel in panels:
     t = conv2d_terms(panel["in_hw"], panel["kernel_hw"], **hyper)
     for out in panel["outputs"]:
         drawn = np.zeros(panel["in_hw"], dtype=bool)
-        for u, v in t[(t[:, 0] == out[0]) & (t[:, 1] == out[1])][:, 4:] - P:
+        mine = t[(t[:, 0] == out[0]) & (t[:, 1] == out[1])]
+        for u, v in mine[:, 4:] - P:
             if 0 <= u < panel["in_hw"][0] and 0 <= v < panel["in_hw"][1]:
                 drawn[u, v] = True
-        assert np.array_equal(drawn, by_formula(panel["in_hw"], panel["kernel_hw"],
-                                                out, **hyper))
-        assert np.array_equal(drawn, support(panel["in_hw"], panel["kernel_hw"],
-                                             out, **hyper))
+        sizes = (panel["in_hw"], panel["kernel_hw"], out)
+        assert np.array_equal(drawn, by_formula(*sizes, **hyper))
+        assert np.array_equal(drawn, support(*sizes, **hyper))
 
 # %% [markdown]
 # The windows are read off cnnbp's `conv2d` itself (by
@@ -173,14 +174,14 @@ for panel in panels:
 
 # %% tags=["remove-input"]
 fig, ax = plt.subplots(figsize=(4.6, 5.3))
-show_reads((8, 8), 2, stride=3, dilation=2, taps=[(0, 0), (0, 1), (1, 1)], ax=ax,
-           title="s = 3, d = 2: what each tap reads")
+show_reads((8, 8), 2, stride=3, dilation=2, taps=[(0, 0), (0, 1), (1, 1)],
+           ax=ax, title="s = 3, d = 2: what each tap reads")
 plt.show()
 t_swap = conv2d_terms((8, 8), 2, stride=3, dilation=2)
 reads00 = t_swap[(t_swap[:, 2] == 0) & (t_swap[:, 3] == 0)][:, 4:]
 reads01 = t_swap[(t_swap[:, 2] == 0) & (t_swap[:, 3] == 1)][:, 4:]
 assert sorted(set(reads00[:, 1].tolist())) == [0, 3]          # s = 3 apart
-assert np.array_equal(reads01 - reads00, np.tile([0, 2], (len(reads00), 1)))  # d on
+assert np.all(reads01 - reads00 == [0, 2])                # d = 2 further
 
 # %% [markdown]
 # ### The input's delta, as a full convolution again
@@ -220,7 +221,7 @@ assert np.array_equal(reads01 - reads00, np.tile([0, 2], (len(reads00), 1)))  # 
 
 # %%
 def dilate(a, step):
-    """Put step - 1 zeros between neighbouring entries of the last two axes."""
+    """Put step - 1 zeros between neighbours along the last two axes."""
     sh, sw = np.broadcast_to(step, 2)
     h, w = a.shape[-2:]
     out = np.zeros((*a.shape[:-2], (h - 1) * sh + 1, (w - 1) * sw + 1))
@@ -231,7 +232,7 @@ def dilate(a, step):
 def dx_by_recipe(dy, w, x_shape, stride, padding, dilation):
     (ph, pw), (h, w_) = np.broadcast_to(padding, 2), x_shape[2:]
     dy_s = dilate(dy, stride)                       # 1. δʸ dilated by s
-    w_d = dilate(w, dilation)                       # 2. kernel dilated by d
+    w_d = dilate(w, dilation)                       # 2. w dilated by d
     eh, ew = w_d.shape[2] - 1, w_d.shape[3] - 1
     full = conv2d(np.pad(dy_s, ((0, 0), (0, 0), (eh, eh), (ew, ew))),
                   np.flip(w_d, axis=(2, 3)).transpose(1, 0, 2, 3))  # 3.
@@ -244,17 +245,20 @@ rng = np.random.default_rng(3)
 demo = dict(stride=2, padding=1, dilation=2)
 x = rng.standard_normal((1, 1, 5, 5))
 w = np.array([[[[1.0, 2.0], [-1.0, 3.0]]]])
-dy = rng.choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], conv2d(x, w, **demo).shape)
+y = conv2d(x, w, **demo)
+dy = rng.choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], y.shape)   # integers
 dx_pad, dx = dx_by_recipe(dy, w, x.shape, **demo)
 
 # %% tags=["remove-input"]
-assert x.shape[2:] == (5, 5) and w.shape[2:] == (2, 2)   # the sizes named above
+assert x.shape[2:] == (5, 5) and w.shape[2:] == (2, 2)   # as named
 assert np.array_equal(dx, conv2d_backward(dy, x, w, **demo)[0])
 fig, _ = show_grids(
-    [dy[0, 0], dilate(dy, 2)[0, 0], w[0, 0], np.flip(dilate(w, 2), axis=(2, 3))[0, 0]],
+    [dy[0, 0], dilate(dy, 2)[0, 0], w[0, 0],
+     np.flip(dilate(w, 2), axis=(2, 3))[0, 0]],
     [r"$\delta^y$", r"$\delta^y$ dilated by $s$", r"$w$",
      r"$w$ dilated by $d$, rot180"],
-    fmt="{:.0f}", scale=[0, 0, 1, 1], ncols=2, arrows=["dilate", None, "dilate, turn"],
+    fmt="{:.0f}", scale=[0, 0, 1, 1], ncols=2,
+    arrows=["dilate", None, "dilate, turn"],
     cell=0.55,
 )
 plt.show()
@@ -309,16 +313,17 @@ def out_len(h, k, s, p, d):
 
 
 def label(hw, k, s, p, d):
-    """A short name for a layer: its input, kernel, and the settings that are not 1/0."""
+    """A short name: input, kernel, the settings that are not 1 or 0."""
     def pair(v):
         return f"{v}" if np.ndim(v) == 0 else f"({v[0]}, {v[1]})"
     parts = [f"${hw[0]}\\times{hw[1]}$", f"$k$ ${k[0]}\\times{k[1]}$"]
-    parts += [f"${n}$ {pair(v)}" for n, v, default in
-              (("s", s, 1), ("P", p, 0), ("d", d, 1)) if np.any(np.asarray(v) != default)]
+    for name, v, default in (("s", s, 1), ("P", p, 0), ("d", d, 1)):
+        if np.any(np.asarray(v) != default):
+            parts.append(f"${name}$ {pair(v)}")
     return ", ".join(parts)
 
 
-size_cases = [  # (H, W), (kh, kw), stride, padding, dilation, what it shows
+size_cases = [  # (H, W), (kh, kw), stride, padding, dilation, what
     ((5, 5), (2, 2), 1, 0, 1, "the question's layer"),
     ((7, 7), (3, 3), 2, 0, 1, "stride 2, divides exactly"),
     ((8, 8), (3, 3), 2, 0, 1, "stride 2, the floor drops a row"),
@@ -330,13 +335,16 @@ size_cases = [  # (H, W), (kh, kw), stride, padding, dilation, what it shows
 ]
 rows = []
 for hw, k, s, p, d, what in size_cases:
-    (sh, sw), (ph, pw), (dh, dw_) = (np.broadcast_to(v, 2) for v in (s, p, d))
+    (sh, sw), (ph, pw), (dh, dw_) = (np.broadcast_to(v, 2)
+                                     for v in (s, p, d))
     formula = (int(out_len(hw[0], k[0], sh, ph, dh)),
                int(out_len(hw[1], k[1], sw, pw, dw_)))
     api = conv2d_output_shape(hw, k, s, p, d)
-    real = conv2d(np.zeros((1, 1, *hw)), np.zeros((1, 1, *k)), None, s, p, d).shape[2:]
+    real = conv2d(np.zeros((1, 1, *hw)), np.zeros((1, 1, *k)), None,
+                  s, p, d).shape[2:]
     assert formula == api == real
-    rows.append((label(hw, k, s, p, d), f"${formula[0]}\\times{formula[1]}$", what))
+    size = f"${formula[0]}\\times{formula[1]}$"
+    rows.append((label(hw, k, s, p, d), size, what))
     # The unread trailing rows are the remainder of the division.
     ho = formula[0]
     assert (hw[0] + 2 * ph) - (sh * (ho - 1) + dh * (k[0] - 1) + 1) == \
@@ -365,29 +373,35 @@ for hw, k, s in unread_cases:
 
 # %% tags=["remove-input"]
 assert out_len(6, 3, 2, 0, 1) == 2 and out_len(5, 2, 3, 0, 1) == 2
-fig, axes = plt.subplots(1, 2, figsize=(6.6, 4.3), gridspec_kw={"width_ratios": [6, 5]})
+fig, axes = plt.subplots(1, 2, figsize=(6.6, 4.3),
+                         gridspec_kw={"width_ratios": [6, 5]})
 unread_masks = []
-for ax, (hw, k, _), (x_u, w_u, s, dy_u, dx_u) in zip(axes, unread_cases, layers,
-                                                    strict=True):
+for ax, (hw, k, _), layer in zip(axes, unread_cases, layers, strict=True):
+    x_u, w_u, s, dy_u, dx_u = layer
     show_reads(hw, k, stride=s, unread=True, ax=ax,
                title=f"${hw[0]}\\times{hw[1]}$, $k$ {k}, $s$ {s}")
     t = conv2d_terms(hw, k, stride=s)
     read = np.zeros(hw, dtype=bool)
     read[t[:, 4], t[:, 5]] = True
-    # Finite differences agree: nudging an unread cell does not move the loss at all.
-    num = numerical_gradient(
-        lambda _, x=x_u, w=w_u, s=s, d=dy_u: np.sum(conv2d(x, w, stride=s) * d), x_u)
+    # Finite differences agree: nudging an unread cell changes nothing.
+    def loss_u(_, x=x_u, w=w_u, s=s, d=dy_u):
+        return np.sum(conv2d(x, w, stride=s) * d)
+
+    num = numerical_gradient(loss_u, x_u)
     assert np.all(dx_u[0, 0][~read] == 0) and np.all(num[0, 0][~read] == 0)
     assert np.all(dx_u[0, 0][read] != 0)
     unread_masks.append(~read)
 fig.tight_layout()
 plt.show()
-fig, _ = show_grids([layer[-1][0, 0] for layer in layers], [r"$\delta^x$, unread outlined"] * 2,
+fig, _ = show_grids([layer[-1][0, 0] for layer in layers],
+                    [r"$\delta^x$, unread outlined"] * 2,
                     fmt="{:.2f}", marks=unread_masks, cell=0.58)
 plt.show()
-# 6x6 / k 3 / stride 2: only the last row and column; 5x5 / k 2 / stride 3: row and column 2.
-assert [np.flatnonzero(m.all(axis=1)).tolist() for m in unread_masks] == [[5], [2]]
-assert [np.flatnonzero(m.all(axis=0)).tolist() for m in unread_masks] == [[5], [2]]
+# 6x6, k 3, s 2: the last row and column; 5x5, k 2, s 3: row and column 2.
+for axis in (0, 1):
+    lines = [np.flatnonzero(m.all(axis=axis)).tolist()
+             for m in unread_masks]
+    assert lines == [[5], [2]]
 n_unread = [int(m.sum()) for m in unread_masks]
 print("unread cells per case:", n_unread)
 
@@ -400,7 +414,8 @@ print("unread cells per case:", n_unread)
 # ([the matrix view](../04_matrix_view/) has more).
 
 # %% tags=["remove-cell"]
-assert conv2d_output_shape(6, 3, stride=2) == conv2d_output_shape(5, 3, stride=2) == (2, 2)
+assert conv2d_output_shape(6, 3, stride=2) == (2, 2)
+assert conv2d_output_shape(5, 3, stride=2) == (2, 2)
 
 # %% [markdown]
 # ## Check
@@ -444,7 +459,8 @@ for hw, k, s, p, d in grad_cases:
 
 # %% tags=["remove-input"]
 show_table([(label(*case), e) for case, e in worst.items()],
-           ["layer", "largest relative error of dx, dw, db"], fmt=["{}", "{:.0e}"])
+           ["layer", "largest relative error of dx, dw, db"],
+           fmt=["{}", "{:.0e}"])
 
 # %% [markdown]
 # Each number is the largest of the three relative errors
@@ -501,8 +517,8 @@ show_table([(label(*case), e) for case, e in worst.items()],
 # <details>
 # <summary>Solution</summary>
 #
-# Stride 2 and dilation 3: the two swap roles. The cell below checks it against
-# `conv2d_backward` on a random $11\times11$ layer with a $3\times3$ kernel.
+# Stride 2 and dilation 3: the two swap roles. (A hidden cell checks it against
+# `conv2d_backward` on a random $11\times11$ layer with a $3\times3$ kernel.)
 #
 # </details>
 
@@ -512,15 +528,16 @@ t7 = conv2d_terms((7, 7), 3, stride=3)
 read7 = np.zeros((7, 7), dtype=bool)
 read7[t7[:, 4], t7[:, 5]] = True
 assert int((~read7).sum()) == 13
-assert np.all(~read7[6, :]) and np.all(~read7[:, 6]) and read7[:6, :6].all()
+assert not read7[6, :].any() and not read7[:, 6].any()
+assert read7[:6, :6].all()
 assert (7 - 2 - 1) % 3 == 1
 # Exercise 2
 assert conv2d_output_shape(28, 5, stride=2, padding=2) == (14, 14)
-assert conv2d_output_shape(28, 5, stride=2, padding=2, dilation=2) == (12, 12)
+assert conv2d_output_shape(28, 5, 2, 2, dilation=2) == (12, 12)
 # Exercise 3
 x_e = rng.standard_normal((1, 1, 11, 11))
 w_e = rng.standard_normal((1, 1, 3, 3))
 dy_e = rng.standard_normal(conv2d(x_e, w_e, stride=3, dilation=2).shape)
 full_e = conv2d(swap(x_e), swap(dy_e), stride=2, dilation=3)
-assert np.allclose(swap(full_e[:, :, :3, :3]),
-                   conv2d_backward(dy_e, x_e, w_e, stride=3, dilation=2)[1])
+dw_e = conv2d_backward(dy_e, x_e, w_e, stride=3, dilation=2)[1]
+assert np.allclose(swap(full_e[:, :, :3, :3]), dw_e)

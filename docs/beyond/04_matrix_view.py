@@ -18,8 +18,9 @@ setup()
 
 
 def show_matrix_pattern(C, title, *, lim, blocks=None, cell=0.26):
-    """A large sparse matrix as a heatmap, with optional block boundaries."""
-    fig, ax = plt.subplots(figsize=(cell * C.shape[1] + 1.6, cell * C.shape[0] + 1.0))
+    """A large sparse matrix as a heatmap, with block boundaries."""
+    size = (cell * C.shape[1] + 1.6, cell * C.shape[0] + 1.0)
+    fig, ax = plt.subplots(figsize=size)
     im = ax.imshow(C, cmap="RdBu_r", vmin=-lim, vmax=lim)
     if blocks:
         for r in range(0, C.shape[0] + 1, blocks[0]):
@@ -66,14 +67,14 @@ from cnnbp import (
 
 x = np.array(seed.INPUT)[None, None]          # (1, 1, 5, 5)
 w = np.array(seed.KERNEL)[None, None]         # (1, 1, 2, 2)
-dy = np.array(seed.DELTA_MAP)[None, None]     # (1, 1, 4, 4): the answer's map
+dy = np.array(seed.DELTA_MAP)[None, None]     # (1, 1, 4, 4): answer's map
 C = conv2d_matrix(w, (5, 5))                  # (16, 25)
 
 # %% tags=["remove-input"]
 assert w[0, 0, 0, 0] == seed.W00 == -0.13
 lim = float(np.abs(C).max())
-show_matrix_pattern(C, r"$C$ for the question's layer: $16\times25$", lim=lim,
-                    blocks=(4, 5))
+show_matrix_pattern(C, r"$C$ for the question's layer: $16\times25$",
+                    lim=lim, blocks=(4, 5))
 plt.xlabel("input cell 5u + v")
 plt.ylabel("output cell 4i + j")
 plt.show()
@@ -146,12 +147,14 @@ print("y[0, 0] =", round(float(y[0, 0]), 4), "(the question: 0.25)")
 
 # %% tags=["remove-input"]
 assert cols.shape == (4, 16)
-assert col2im(im2col(np.ones_like(x), 2), x.shape, 2).max() == 4   # up to four windows
+ones = im2col(np.ones_like(x), 2)
+assert col2im(ones, x.shape, 2).max() == 4            # up to four windows
 assert np.allclose(y, conv2d(x, w)[0, 0])
 assert round(float(y[0, 0]), 2) == 0.25
-fig, axes = show_grids([cols.T[:8], cols.T[8:]],
-                       [r"$X_\mathrm{col}^\top$, windows 0-7", "windows 8-15"],
-                       fmt="{:.2f}", ncols=2, cell=0.5, fontsize=11)
+fig, axes = show_grids(
+    [cols.T[:8], cols.T[8:]],
+    [r"$X_\mathrm{col}^\top$, windows 0-7", "windows 8-15"],
+    fmt="{:.2f}", ncols=2, cell=0.5, fontsize=11)
 axes[1].set_yticks(range(8), [str(r) for r in range(8, 16)])
 for ax in axes:
     ax.set_xticks(range(4), ["0,0", "0,1", "1,0", "1,1"])
@@ -167,7 +170,8 @@ assert np.allclose(dw_gemm, seed.DW_ANSWER, atol=5e-7)
 show_table(
     [(f"$w_{{{p},{q}}}$", dw_gemm[p, q], seed.DW_ANSWER[p, q])
      for p, q in np.ndindex(2, 2)],
-    ["tap", "$X_\\text{col}\\operatorname{vec}(\\delta^y)$", "printed by the answer"],
+    ["tap", "$X_\\text{col}\\operatorname{vec}(\\delta^y)$",
+     "printed by the answer"],
     fmt=["{}", "{:.6f}", "{:.6f}"],
 )
 
@@ -182,8 +186,9 @@ dx = conv2d_backward(dy, x, w)[0][0, 0]
 
 # %% tags=["remove-input"]
 assert np.allclose(dx_ct, dx)
-fig, _ = show_grids([dy[0, 0], dx_ct], [r"$\delta^y$ (the answer's map)",
-                                        r"$C^\top\delta^y$ (= cnnbp's dx)"],
+fig, _ = show_grids([dy[0, 0], dx_ct],
+                    [r"$\delta^y$ (the answer's map)",
+                     r"$C^\top\delta^y$ (= cnnbp's dx)"],
                     fmt="{:.3f}", arrows=[r"$C^\top$"], cell=0.62)
 plt.show()
 
@@ -217,18 +222,20 @@ zero_cols = np.flatnonzero(~C2.any(axis=0))
 print("input cells no window reads (zero columns):", zero_cols.tolist())
 
 # %% tags=["remove-input"]
-assert C2.shape == (4, 25) and C.shape[0] == 4 * C2.shape[0]   # a quarter of the rows
+assert C2.shape == (4, 25) and C.shape[0] == 4 * C2.shape[0]  # a quarter
 assert np.allclose(sized.reshape(-1), C2.T @ dy2.reshape(-1))
 assert np.allclose(sized, conv2d_backward(dy2, x, w, stride=2)[0])
-assert default.shape[2:] == (4, 4) and np.allclose(default[0, 0], sized[0, 0, :4, :4])
+assert default.shape[2:] == (4, 4)
+assert np.allclose(default[0, 0], sized[0, 0, :4, :4])
 assert zero_cols.tolist() == [4, 9, 14, 19, 20, 21, 22, 23, 24]
-show_matrix_pattern(C2, r"$C$ with stride 2: $4\times25$", lim=lim, blocks=(4, 5))
+show_matrix_pattern(C2, r"$C$ with stride 2: $4\times25$", lim=lim,
+                    blocks=(4, 5))
 plt.xlabel("input cell 5u + v")
 plt.yticks(range(4))
 plt.show()
 fig, _ = show_grids([sized[0, 0], default[0, 0]],
-                    ["output_size (5, 5)", "default size (4, 4)"], fmt="{:.2f}",
-                    cell=0.62)
+                    ["output_size (5, 5)", "default size (4, 4)"],
+                    fmt="{:.2f}", cell=0.62)
 plt.show()
 
 # %% [markdown]
@@ -256,7 +263,7 @@ plt.show()
 
 # %%
 def einsum_views(x, w, dy, stride, padding, dilation):
-    """Forward, dx and dw with sliding windows and einsum (teaching view)."""
+    """Forward, dx and dw with sliding windows and einsum."""
     (sh, sw), (ph, pw), (dh, dw_) = (
         np.broadcast_to(v, 2) for v in (stride, padding, dilation))
     kh, kw = w.shape[2:]
@@ -279,7 +286,7 @@ def einsum_views(x, w, dy, stride, padding, dilation):
 
 # %% tags=["hide-input"]
 def all_views(x, w, dy, stride=1, padding=0, dilation=1):
-    """{view: (y, dx, dw)}; None where a view does not give that quantity."""
+    """{view: (y, dx, dw)}; None where a view does not give one."""
     hyper = dict(stride=stride, padding=padding, dilation=dilation)
     n, _, h, wd = x.shape
     c_out, _, kh, kw = w.shape
@@ -292,7 +299,8 @@ def all_views(x, w, dy, stride=1, padding=0, dilation=1):
     d_rows = dy.reshape(n, c_out, -1)         # (N, C_out, H' W')
     y_g = (w.reshape(c_out, -1) @ cols).reshape(dy.shape)
     dw_g = np.einsum("nok,nck->oc", d_rows, cols).reshape(w.shape)
-    dx_g = col2im(w.reshape(c_out, -1).T @ d_rows, x.shape, (kh, kw), **hyper)
+    dx_g = col2im(w.reshape(c_out, -1).T @ d_rows, x.shape, (kh, kw),
+                  **hyper)
     views["im2col GEMM"] = (y_g, dx_g, dw_g)
     views["einsum, sliding windows"] = einsum_views(x, w, dy, **hyper)
     C = conv2d_matrix(w, (h, wd), **hyper)
@@ -317,7 +325,7 @@ cases = {"the question's layer": all_views(x, w, dy),
          "everything switched on": all_views(xb, wb, dyb, **general)}
 
 # %% tags=["remove-input"]
-assert xb.shape == (2, 2, 6, 7) and wb.shape == (3, 2, 3, 2)   # the sizes named above
+assert xb.shape == (2, 2, 6, 7) and wb.shape == (3, 2, 3, 2)   # as named
 worst = 0.0
 for title, views in cases.items():
     ref = views["cnnbp fast path"]
@@ -325,11 +333,15 @@ for title, views in cases.items():
     for name, got3 in views.items():
         cells = []
         for got, want in zip(got3, ref, strict=True):
-            diff = None if got is None else float(np.max(np.abs(got - want)))
-            worst = max(worst, diff or 0.0)
-            cells.append("—" if diff is None else "0" if diff == 0 else diff)
+            if got is None:
+                cells.append("—")
+                continue
+            diff = float(np.max(np.abs(got - want)))
+            worst = max(worst, diff)
+            cells.append("0" if diff == 0 else diff)
         rows.append([name, *cells])
-    show_table(rows, [f"view ({title})", "y", "dx", "dw"], fmt=["{}"] + ["{:.0e}"] * 3)
+    show_table(rows, [f"view ({title})", "y", "dx", "dw"],
+               fmt=["{}"] + ["{:.0e}"] * 3)
 assert worst < 1e-12
 print(f"largest difference from the fast path anywhere: {worst:.1e}")
 
@@ -355,7 +367,7 @@ def loss(_):
 
 err_x = check_gradient(loss, xb, dxb, rtol=1e-7, name="dx")
 err_w = check_gradient(loss, wb, dwb, rtol=1e-7, name="dw")
-print(f"relative error vs central differences: dx {err_x:.1e}, dw {err_w:.1e}")
+print(f"relative error: dx {err_x:.1e}, dw {err_w:.1e}")
 
 # %% [markdown]
 # ## What to remember
@@ -417,7 +429,8 @@ print(f"relative error vs central differences: dx {err_x:.1e}, dw {err_w:.1e}")
 C6 = conv2d_matrix(np.ones((1, 1, 3, 3)), (6, 6))
 assert C6.shape == (16, 36) and np.all(np.count_nonzero(C6, axis=1) == 9)
 corner, centre = C[:, 0], C[:, 2 * 5 + 2]
-assert np.flatnonzero(corner).tolist() == [0] and corner[0] == w[0, 0, 0, 0]
-assert np.flatnonzero(centre).tolist() == [5, 6, 9, 10]     # outputs (1,1) ... (2,2)
+assert np.flatnonzero(corner).tolist() == [0]
+assert corner[0] == w[0, 0, 0, 0]
+assert np.flatnonzero(centre).tolist() == [5, 6, 9, 10]   # (1,1) ... (2,2)
 assert np.allclose(centre[[5, 6, 9, 10]], w[0, 0].ravel()[::-1])
 assert im2col(np.zeros((1, 3, 5, 5)), 2)[0].shape == (12, 16)

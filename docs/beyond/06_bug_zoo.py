@@ -98,13 +98,15 @@ def mean_only_check(f, x, grad):
 
 # %% tags=["hide-input"]
 def verdict(label, run):
-    """Run one check; print whether it passed (and why not); return passed."""
+    """Run one check; print whether it passed (or why not); return that."""
     try:
         out = run()
     except (AssertionError, ValueError) as e:
         print(f"{label}: FAILS, {str(e).split(' (shape')[0]}")
         return False
-    detail = f" (relative error {out:.1e})" if isinstance(out, float) else ""
+    detail = ""
+    if isinstance(out, float):
+        detail = f" (relative error {out:.1e})"
     print(f"{label}: passes{detail}")
     return True
 
@@ -126,7 +128,7 @@ def conv2d_backward_no_stride(dy, x, w, stride=1):
     dx, dw = np.zeros_like(x), np.zeros_like(w)
     for n, o, i, j in np.ndindex(dy.shape):
         for c, p, q in np.ndindex(c_in, kh, kw):
-            u, v = i + p, j + q   # BUG: should be i * stride + p, j * stride + q
+            u, v = i + p, j + q   # BUG: i * stride + p, j * stride + q
             dw[o, c, p, q] += dy[n, o, i, j] * x[n, c, u, v]
             dx[n, c, u, v] += dy[n, o, i, j] * w[o, c, p, q]
     return dx, dw
@@ -145,10 +147,12 @@ for stride in (1, 2):
     for name, a, g in (("dw", w1, bad_dw1), ("dx", x1, bad_dx1)):
         passed[stride, name] = verdict(
             f"stride {stride}, {name}",
-            lambda f=f1, a=a, g=g, name=name: check_gradient(f, a, g, name=name))
-mean_1 = verdict("stride 2, dw, mean only", lambda: mean_only_check(f1, w1, bad_dw1))
+            lambda f=f1, a=a, g=g, n=name: check_gradient(f, a, g, name=n))
+mean_1 = verdict("stride 2, dw, mean only",
+                 lambda: mean_only_check(f1, w1, bad_dw1))
 results["stride missing in the backward loop"] = (
-    ("tested at stride 1 only", passed[1, "dw"] and passed[1, "dx"]), mean_1,
+    ("tested at stride 1 only", passed[1, "dw"] and passed[1, "dx"]),
+    mean_1,
     ("`check_gradient` at stride 2", passed[2, "dw"] and passed[2, "dx"]),
 )
 assert passed[1, "dw"] and passed[1, "dx"]
@@ -163,11 +167,12 @@ assert not passed[2, "dw"] and not passed[2, "dx"]
 good_dx1 = conv2d_backward(dy1, x1, w1, stride=2)[0]
 fig, _ = show_grids([good_dx1[0, 0], bad_dx1[0, 0]],
                     ["cnnbp dx (stride 2)", "buggy dx (stride 2)"],
-                    fmt="{:.1f}", marks=[None, bad_dx1[0, 0] == 0], cell=0.5,
-                    fontsize=11)
+                    fmt="{:.1f}", marks=[None, bad_dx1[0, 0] == 0],
+                    cell=0.5, fontsize=11)
 plt.show()
 assert x1.shape[2:] == (7, 7)
-assert np.all(bad_dx1[:, :, 5:, :] == 0) and np.all(bad_dx1[:, :, :, 5:] == 0)
+assert np.all(bad_dx1[:, :, 5:, :] == 0)
+assert np.all(bad_dx1[:, :, :, 5:] == 0)
 assert np.all(bad_dx1[:, :, :5, :5] != 0)
 
 # %% [markdown]
@@ -181,7 +186,7 @@ assert np.all(bad_dx1[:, :, :5, :5] != 0)
 
 # %%
 def max_pool2d_backward_assign(dy, x, size=2, stride=None):
-    """DELIBERATELY WRONG: writes each window's gradient instead of adding it."""
+    """DELIBERATELY WRONG: writes each window's gradient, not adds."""
     stride = size if stride is None else stride
     dx = np.zeros_like(x)
     for n, c, i, j in np.ndindex(dy.shape):
@@ -202,8 +207,9 @@ for size, stride in [(2, 2), (3, 2)]:
     def f2(_, size=size, stride=stride, dy2=dy2):
         return np.sum(max_pool2d(x2, size, stride) * dy2)
 
-    passed[size] = verdict(f"size {size}, stride {stride}: dx",
-                           lambda f=f2, g=bad_dx2: check_gradient(f, x2, g, name="dx"))
+    passed[size] = verdict(
+        f"size {size}, stride {stride}: dx",
+        lambda f=f2, g=bad_dx2: check_gradient(f, x2, g, name="dx"))
 mean_2 = verdict("size 3, stride 2: dx, mean only",
                  lambda: mean_only_check(f2, x2, bad_dx2))
 results["`=` instead of `+=` in the max-pool backward"] = (
@@ -226,16 +232,18 @@ assert passed[2] and not passed[3] and lost.any()
 
 # %%
 def delta_no_flip(dy, w):
-    """DELIBERATELY WRONG: full correlation with the kernel, not rotated."""
+    """DELIBERATELY WRONG: full correlation with w, not rotated."""
     kh, kw = w.shape[2:]
-    dy_full = np.pad(dy, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
-    return conv2d(dy_full, w.transpose(1, 0, 2, 3))  # BUG: w[:, :, ::-1, ::-1]
+    ring = ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1))
+    dy_full = np.pad(dy, ring)
+    # BUG: the kernel should be turned first, w[:, :, ::-1, ::-1]
+    return conv2d(dy_full, w.transpose(1, 0, 2, 3))
 
 # %% tags=["hide-input"]
 x3 = rng.standard_normal((2, 2, 6, 5))
 blur = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16
 kernels = {
-    "binomial blur in every channel": np.broadcast_to(blur, (3, 2, 3, 3)).copy(),
+    "binomial blur in every channel": np.tile(blur, (3, 2, 1, 1)),
     "random 1x1 kernel": rng.standard_normal((3, 2, 1, 1)),
     "random kernel": rng.standard_normal((3, 2, 3, 3)),
 }
@@ -243,20 +251,24 @@ passed = {}
 for label, w3 in kernels.items():
     dy3 = rng.standard_normal(conv2d(x3, w3).shape)
     bad_dx3 = delta_no_flip(dy3, w3)
-    assert np.allclose(delta_full_conv(dy3, w3, x3.shape), conv2d_backward(dy3, x3, w3)[0])
+    assert np.allclose(delta_full_conv(dy3, w3, x3.shape),
+                       conv2d_backward(dy3, x3, w3)[0])
 
     def f3(_, w3=w3, dy3=dy3):
         return np.sum(conv2d(x3, w3) * dy3)
 
-    passed[label] = verdict(f"{label}: dx",
-                            lambda f=f3, g=bad_dx3: check_gradient(f, x3, g, name="dx"))
-mean_3 = verdict("random kernel: dx, mean only", lambda: mean_only_check(f3, x3, bad_dx3))
+    passed[label] = verdict(
+        f"{label}: dx",
+        lambda f=f3, g=bad_dx3: check_gradient(f, x3, g, name="dx"))
+mean_3 = verdict("random kernel: dx, mean only",
+                 lambda: mean_only_check(f3, x3, bad_dx3))
+symmetric = (passed["binomial blur in every channel"]
+             and passed["random 1x1 kernel"])
 results["no 180° flip in the delta for the layer below"] = (
-    ("symmetric test kernel (blur, 1x1)",
-     passed["binomial blur in every channel"] and passed["random 1x1 kernel"]), mean_3,
+    ("symmetric test kernel (blur, 1x1)", symmetric), mean_3,
     ("`check_gradient` with a random kernel", passed["random kernel"]),
 )
-assert passed["binomial blur in every channel"] and passed["random 1x1 kernel"]
+assert symmetric
 assert not passed["random kernel"] and mean_3
 
 # %% [markdown]
@@ -278,11 +290,13 @@ def kernel_grad_swapped(x, dy):
     return correlate2d(dy, x, "valid")   # BUG: correlate2d(x, dy, "valid")
 
 # %% tags=["hide-input"]
-w4 = np.array(seed.KERNEL)   # a writable copy: the check nudges it in place
+w4 = np.array(seed.KERNEL)   # writable: the check nudges it in place
 bad_dw4 = kernel_grad_swapped(x_seed, dy_seed)
 assert np.allclose(right, seed.DW_ANSWER, atol=1e-6)
-# The answer's printed result, to every digit it prints, is correlate2d(x, dy, "valid").
-assert np.allclose(correlate2d(x_seed, dy_seed, "valid"), seed.DW_ANSWER, rtol=0, atol=5e-7)
+# The answer's printed result, to every digit it prints, is
+# correlate2d(x, dy, "valid").
+printed = correlate2d(x_seed, dy_seed, "valid")
+assert np.allclose(printed, seed.DW_ANSWER, rtol=0, atol=5e-7)
 assert np.allclose(bad_dw4, right[::-1, ::-1])
 
 
@@ -290,10 +304,13 @@ def f4(_):
     return np.sum(conv2d(x_seed[None, None], w4[None, None]) * dy_seed)
 
 
-passed_4 = verdict("seed numbers: dw", lambda: check_gradient(f4, w4, bad_dw4, name="dw"))
-mean_4 = verdict("seed numbers: dw, mean only", lambda: mean_only_check(f4, w4, bad_dw4))
+passed_4 = verdict("seed numbers: dw",
+                   lambda: check_gradient(f4, w4, bad_dw4, name="dw"))
+mean_4 = verdict("seed numbers: dw, mean only",
+                 lambda: mean_only_check(f4, w4, bad_dw4))
 results["swapped arguments in the dW correlation"] = (
-    ("shape check; sum or mean", mean_4), mean_4, ("`check_gradient`", passed_4),
+    ("shape check; sum or mean", mean_4), mean_4,
+    ("`check_gradient`", passed_4),
 )
 assert mean_4 and not passed_4
 
@@ -329,18 +346,27 @@ def f5(_):
     return np.sum(conv2d(x5, w5, b5) * dy5)
 
 
-verdict("db per position", lambda: check_gradient(f5, b5, bias_grad_per_position(dy5),
-                                                  name="db"))
-passed_5 = verdict("db averaged", lambda: check_gradient(f5, b5, bias_grad_averaged(dy5),
-                                                         name="db"))
+per_position = bias_grad_per_position(dy5)
+averaged = bias_grad_averaged(dy5)
+verdict("db per position",
+        lambda: check_gradient(f5, b5, per_position, name="db"))
+passed_5 = verdict("db averaged",
+                   lambda: check_gradient(f5, b5, averaged, name="db"))
 mean_5 = verdict("db averaged, mean only",
-                 lambda: mean_only_check(f5, b5, bias_grad_averaged(dy5)))
-# The naive test: one image whose output is one position (kernel as large as the input).
-x5s, w5s = rng.standard_normal((1, 3, 3, 3)), rng.standard_normal((4, 3, 3, 3))
+                 lambda: mean_only_check(f5, b5, averaged))
+# The naive test: one image, one output position (kernel as large as x).
+x5s = rng.standard_normal((1, 3, 3, 3))
+w5s = rng.standard_normal((4, 3, 3, 3))
 dy5s = rng.standard_normal((1, 4, 1, 1))
-naive_5 = verdict("db averaged, 1 image, 1x1 output", lambda: check_gradient(
-    lambda _: np.sum(conv2d(x5s, w5s, b5) * dy5s), b5, bias_grad_averaged(dy5s),
-    name="db"))
+
+
+def f5s(_):
+    return np.sum(conv2d(x5s, w5s, b5) * dy5s)
+
+
+naive_5 = verdict(
+    "db averaged, 1 image, 1x1 output",
+    lambda: check_gradient(f5s, b5, bias_grad_averaged(dy5s), name="db"))
 good_db5 = conv2d_backward(dy5, x5, w5)[2]
 cosine = np.dot(good_db5, bias_grad_averaged(dy5)) / (
     np.linalg.norm(good_db5) * np.linalg.norm(bias_grad_averaged(dy5)))
@@ -348,7 +374,8 @@ ratio = good_db5 / bias_grad_averaged(dy5)
 print(f"cosine between cnnbp's db and the averaged one: {cosine:.6f}")
 print("ratio per channel:", ratio)
 results["bias per position (averaged to fit)"] = (
-    ("one image with a 1x1 output", naive_5), mean_5, ("`check_gradient`", passed_5),
+    ("one image with a 1x1 output", naive_5), mean_5,
+    ("`check_gradient`", passed_5),
 )
 assert naive_5 and not passed_5 and np.isclose(cosine, 1.0)
 assert np.allclose(ratio, x5.shape[0] * dy5.shape[2] * dy5.shape[3])
@@ -377,50 +404,64 @@ assert np.allclose(ratio, x5.shape[0] * dy5.shape[2] * dy5.shape[3])
 
 # %%
 def max_pool2d_backward_all_ties(dy, x, size=2):
-    """DELIBERATELY WRONG: the whole gradient to every entry equal to the max."""
+    """DELIBERATELY WRONG: the whole gradient to every maximal entry."""
     dx = np.zeros_like(x)
     for n, c, i, j in np.ndindex(dy.shape):
         rows = slice(i * size, (i + 1) * size)
         cols = slice(j * size, (j + 1) * size)
         window = x[n, c, rows, cols]
-        dx[n, c, rows, cols] += (window == window.max()) * dy[n, c, i, j]  # BUG
+        tied = window == window.max()
+        dx[n, c, rows, cols] += tied * dy[n, c, i, j]   # BUG: first only
     return dx
 
 
 def along_ties_check(x, dy, grad, name):
-    """Check <grad, v> for v = 1 on every entry equal to its window's max."""
+    """Check <grad, v>, v = 1 on every entry equal to its window's max."""
     window_max = np.repeat(np.repeat(max_pool2d(x), 2, axis=2), 2, axis=3)
     v = (x == window_max).astype(float)
-    t = np.zeros(1)
-    return check_gradient(lambda tt: np.sum(max_pool2d(x + tt[0] * v) * dy), t,
-                          np.array([np.sum(grad * v)]), name=name)
+
+    def along(t):
+        return np.sum(max_pool2d(x + t[0] * v) * dy)
+
+    return check_gradient(along, np.zeros(1), np.array([np.sum(grad * v)]),
+                          name=name)
 
 # %% tags=["hide-input"]
 x6_smooth = rng.standard_normal((1, 2, 6, 6))
-x6_ties = rng.integers(0, 4, size=(1, 2, 6, 6)).astype(float)  # quantized: many ties
+x6_ties = rng.integers(0, 4, size=(1, 2, 6, 6)).astype(float)  # many ties
 dy6 = rng.standard_normal((1, 2, 3, 3))
-windows = x6_ties.reshape(1, 2, 3, 2, 3, 2).transpose(0, 1, 2, 4, 3, 5).reshape(-1, 4)
-n_tied = int(np.sum((windows == windows.max(axis=1, keepdims=True)).sum(axis=1) > 1))
-print(f"windows with a tied maximum in the quantized input: {n_tied} of {len(windows)}")
+windows = x6_ties.reshape(1, 2, 3, 2, 3, 2).transpose(0, 1, 2, 4, 3, 5)
+windows = windows.reshape(-1, 4)
+is_max = windows == windows.max(axis=1, keepdims=True)
+n_tied = int(np.sum(is_max.sum(axis=1) > 1))
+print(f"windows with a tied maximum: {n_tied} of {len(windows)}")
 
 
 def f6(_):
     return np.sum(max_pool2d(x6_ties) * dy6)
 
 
-good6, bad6 = max_pool2d_backward(dy6, x6_ties), max_pool2d_backward_all_ties(dy6, x6_ties)
+good6 = max_pool2d_backward(dy6, x6_ties)
+bad6 = max_pool2d_backward_all_ties(dy6, x6_ties)
+
+
+def f6_smooth(_):
+    return np.sum(max_pool2d(x6_smooth) * dy6)
+
+
 naive_6 = verdict("continuous input: dx", lambda: check_gradient(
-    lambda _: np.sum(max_pool2d(x6_smooth) * dy6), x6_smooth,
-    max_pool2d_backward_all_ties(dy6, x6_smooth), name="dx"))
-verdict("ties, entry by entry: cnnbp dx", lambda: check_gradient(f6, x6_ties, good6,
-                                                                 name="dx"))
-verdict("ties, entry by entry: buggy dx", lambda: check_gradient(f6, x6_ties, bad6,
-                                                                 name="dx"))
+    f6_smooth, x6_smooth, max_pool2d_backward_all_ties(dy6, x6_smooth),
+    name="dx"))
+verdict("ties, entry by entry: cnnbp dx",
+        lambda: check_gradient(f6, x6_ties, good6, name="dx"))
+verdict("ties, entry by entry: buggy dx",
+        lambda: check_gradient(f6, x6_ties, bad6, name="dx"))
 good_6 = verdict("ties, along the tied entries: cnnbp dx",
                  lambda: along_ties_check(x6_ties, dy6, good6, "<dx, v>"))
 passed_6 = verdict("ties, along the tied entries: buggy dx",
                    lambda: along_ties_check(x6_ties, dy6, bad6, "<dx, v>"))
-mean_6 = verdict("ties, mean only: buggy dx", lambda: mean_only_check(f6, x6_ties, bad6))
+mean_6 = verdict("ties, mean only: buggy dx",
+                 lambda: mean_only_check(f6, x6_ties, bad6))
 results["gradient to every tied maximum"] = (
     ("continuous random inputs", naive_6), mean_6,
     ("`check_gradient` along the tied entries", passed_6),
@@ -436,7 +477,8 @@ print(f"sum of dy {dy6.sum():.4f}, of cnnbp's dx {good6.sum():.4f}, "
       f"of the buggy dx {bad6.sum():.4f}")
 
 # %% tags=["remove-cell"]
-assert np.isclose(dy6.sum(), good6.sum()) and not np.isclose(dy6.sum(), bad6.sum())
+assert np.isclose(dy6.sum(), good6.sum())
+assert not np.isclose(dy6.sum(), bad6.sum())
 
 # %% [markdown]
 # cnnbp's `tests/test_pool.py` checks exactly this property on random inputs with only a
@@ -453,7 +495,7 @@ assert np.isclose(dy6.sum(), good6.sum()) and not np.isclose(dy6.sum(), bad6.sum
 
 # %%
 def conv2d_weight_grad_transposed(dy, x, w):
-    """DELIBERATELY WRONG: adds the term of tap (p, q) into dw[o, c, q, p]."""
+    """DELIBERATELY WRONG: adds tap (p, q)'s term to dw[o, c, q, p]."""
     c_in, kh, kw = w.shape[1:]
     dw = np.zeros_like(w)
     for n, o, i, j in np.ndindex(dy.shape):
@@ -474,11 +516,13 @@ def f7(_):
 
 
 mean_7 = verdict("dw, mean only", lambda: mean_only_check(f7, w7, bad_dw7))
-passed_7 = verdict("dw", lambda: check_gradient(f7, w7, bad_dw7, name="dw"))
+passed_7 = verdict("dw",
+                   lambda: check_gradient(f7, w7, bad_dw7, name="dw"))
 print(f"relative error of the transposed dw against cnnbp's: "
       f"{relative_error(bad_dw7, conv2d_backward(dy7, x7, w7)[1]):.2f}")
 results["taps p, q exchanged in dW"] = (
-    ("a check of the mean only", mean_7), mean_7, ("`check_gradient`", passed_7),
+    ("a check of the mean only", mean_7), mean_7,
+    ("`check_gradient`", passed_7),
 )
 assert mean_7 and not passed_7
 
@@ -498,7 +542,8 @@ def mark(accepted):
 show_table(
     [(bug, naive, mark(mean_ok), proper)
      for bug, ((naive, _), mean_ok, (proper, _)) in results.items()],
-    ["bug", "naive check (misses it)", "mean only", "proper check (catches it)"],
+    ["bug", "naive check (misses it)", "mean only",
+     "proper check (catches it)"],
     fmt="{}",
 )
 assert all(naive_ok and not proper_ok
@@ -531,7 +576,7 @@ assert sum(mean_ok for _, mean_ok, _ in results.values()) == 3
 # <summary>Solution</summary>
 #
 # It averages over images and positions instead of adding them up:
-# $4 \cdot 8 \cdot 8 = 256$. The cell below measures the ratio.
+# $4 \cdot 8 \cdot 8 = 256$ (a hidden cell measures the ratio).
 #
 # </details>
 #
@@ -558,13 +603,11 @@ assert sum(mean_ok for _, mean_ok, _ in results.values()) == 3
 #
 # </details>
 
-# %% tags=["remove-input"]
-dy_e = rng.standard_normal((4, 2, 8, 8))
-factor = conv2d_backward(dy_e, np.zeros((4, 3, 10, 10)),
-                         np.zeros((2, 3, 3, 3)))[2] / bias_grad_averaged(dy_e)
-print("exercise 1: cnnbp's db / averaged db =", factor.round(6))
-
 # %% tags=["remove-cell"]
+dy_e = rng.standard_normal((4, 2, 8, 8))
+x_e, w_e = np.zeros((4, 3, 10, 10)), np.zeros((2, 3, 3, 3))
+db_e = conv2d_backward(dy_e, x_e, w_e)[2]
+factor = db_e / bias_grad_averaged(dy_e)
 assert np.allclose(factor, 256)
 assert np.array_equal(blur[::-1, ::-1], blur)
 w_1x1 = kernels["random 1x1 kernel"]

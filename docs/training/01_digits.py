@@ -14,7 +14,13 @@ import hashlib
 
 import matplotlib.pyplot as plt
 
-from cnnbp.viz import setup, show_chain, show_markdown, show_matrix, show_table
+from cnnbp.viz import (
+    setup,
+    show_chain,
+    show_markdown,
+    show_matrix,
+    show_table,
+)
 
 setup()
 
@@ -34,13 +40,14 @@ setup()
 
 # %% tags=["remove-input"]
 fig, ax = show_chain(
-    ["image x  (N, 1, 8, 8)", "conv 3x3, 32 kernels  (N, 32, 8, 8)", "ReLU",
-     "max-pool 2x2  (N, 32, 4, 4)", "flatten  (N, 512)", "linear + ReLU  (N, 64)",
-     "linear  (N, 10): scores z", "loss L"],
-    forward=["conv2d", "relu", "max_pool2d", "reshape", "linear, relu", "linear",
-             "cross-entropy"],
-    backward=["conv2d_backward", "relu_backward", "max_pool2d_backward", "reshape",
-              "linear_backward, …", "linear_backward", "(π - onehot) / N"],
+    ["image x  (N, 1, 8, 8)", "conv 3x3, 32 kernels  (N, 32, 8, 8)",
+     "ReLU", "max-pool 2x2  (N, 32, 4, 4)", "flatten  (N, 512)",
+     "linear + ReLU  (N, 64)", "linear  (N, 10): scores z", "loss L"],
+    forward=["conv2d", "relu", "max_pool2d", "reshape", "linear, relu",
+             "linear", "cross-entropy"],
+    backward=["conv2d_backward", "relu_backward", "max_pool2d_backward",
+              "reshape", "linear_backward, …", "linear_backward",
+              "(π - onehot) / N"],
     width=7.0, fontsize=11,
 )
 plt.show()
@@ -115,7 +122,7 @@ from cnnbp import nn
 # and `y_test` in the code, as scikit-learn calls them, and $\ell$ in the formulas.
 
 # %%
-SEED = 0          # one seed: the split, the initial weights, the batch order
+SEED = 0          # one seed: the split, the weights, the batch order
 DTYPE = np.float32
 
 digits = load_digits()
@@ -131,7 +138,8 @@ assert digits.images.min() == 0 and digits.images.max() == 16
 assert np.array_equal(np.unique(y_all), np.arange(10))
 fig, axes = plt.subplots(2, 5, figsize=(6.0, 2.9), layout="constrained")
 for digit, ax in enumerate(axes.flat):
-    ax.imshow(x_train[np.flatnonzero(y_train == digit)[0], 0], cmap="gray_r")
+    first = np.flatnonzero(y_train == digit)[0]
+    ax.imshow(x_train[first, 0], cmap="gray_r")
     ax.set_title(str(digit), fontsize=13)
     ax.axis("off")
 plt.show()
@@ -200,13 +208,13 @@ EPOCHS, BATCH_SIZE, LR, MOMENTUM = 12, 64, 0.1, 0.9
 
 
 def accuracy(net, x, y):
-    """Fraction of the images in `x` whose largest score is at their label."""
+    """Fraction of the images in `x` whose top score is at their label."""
     return float(np.mean(net.forward(x).argmax(axis=1) == y))
 
 
 def train(seed=SEED, epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LR,
           momentum=MOMENTUM):
-    """Train a fresh `make_net` on the training set; return it and its history."""
+    """Train a fresh `make_net` on the training set; return it, history."""
     rng = np.random.default_rng(seed)
     net = make_net(rng)
     loss_fn = nn.SoftmaxCrossEntropy()
@@ -223,7 +231,8 @@ def train(seed=SEED, epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LR,
                 logits = net.forward(x_train[batch])
                 loss = loss_fn.forward(logits, y_train[batch])
                 loss_sum += loss * len(batch)
-                correct += int(np.sum(logits.argmax(axis=1) == y_train[batch]))
+                hits = logits.argmax(axis=1) == y_train[batch]
+                correct += int(np.sum(hits))
                 net.backward(loss_fn.backward())
                 opt.step()
             history["loss"].append(loss_sum / len(order))
@@ -236,11 +245,12 @@ start, start_cpu = time.perf_counter(), time.process_time()
 net, history = train()
 seconds = time.perf_counter() - start
 cpu_seconds = time.process_time() - start_cpu
-print(f"{EPOCHS} epochs: {seconds:.2f} s wall clock, {cpu_seconds:.2f} s CPU")
+print(f"{EPOCHS} epochs: {seconds:.2f} s wall clock, "
+      f"{cpu_seconds:.2f} s CPU")
 
 # %% tags=["remove-input"]
 GOAL_ACCURACY, GOAL_SECONDS = 0.98, 2.0   # the goals stated under "Check"
-assert MOMENTUM == 0.9                    # the factor named in the derivation
+assert MOMENTUM == 0.9                    # as named in the derivation
 steps_per_epoch = -(-len(x_train) // BATCH_SIZE)
 show_markdown(
     f"{EPOCHS} epochs of {steps_per_epoch} batches; the goal of at most "
@@ -263,8 +273,8 @@ show_markdown(
 
 # %% tags=["remove-input"]
 epochs = np.arange(1, EPOCHS + 1)
-fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(6.4, 5.6), layout="constrained",
-                                      sharex=True)
+fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(6.4, 5.6),
+                                      layout="constrained", sharex=True)
 ax_loss.plot(epochs, history["loss"], "o-")
 ax_loss.set_yscale("log")
 ax_loss.set(ylabel="training loss (log)", title="cross-entropy")
@@ -272,7 +282,8 @@ ax_acc.plot(epochs, 100 * np.array(history["train_acc"]), "o-",
             label="train (during the epoch)")
 ax_acc.plot(epochs, 100 * np.array(history["test_acc"]), "s-",
             label="test (after the epoch)")
-ax_acc.axhline(100 * GOAL_ACCURACY, color="grey", ls="--", lw=1, label="goal")
+ax_acc.axhline(100 * GOAL_ACCURACY, color="grey", ls="--", lw=1,
+               label="goal")
 lowest = 100 * min(history["train_acc"] + history["test_acc"])
 ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy",
            ylim=(lowest - 2, 100.5))
@@ -281,9 +292,10 @@ for ax in (ax_loss, ax_acc):
     ax.set_xticks(epochs)
     ax.grid(alpha=0.3)
 plt.show()
-assert history["loss"][-1] < history["loss"][0] / 10   # "more than an order of magnitude"
+assert history["loss"][-1] < history["loss"][0] / 10   # "an order"
+loss_first, loss_last = history["loss"][0], history["loss"][-1]
 show_table(
-    [("mean training loss", f"{history['loss'][0]:.3f}", f"{history['loss'][-1]:.4f}"),
+    [("mean training loss", f"{loss_first:.3f}", f"{loss_last:.4f}"),
      ("test accuracy", f"{100 * history['test_acc'][0]:.1f} %",
       f"{100 * history['test_acc'][-1]:.1f} %")],
     ["", "epoch 1", f"epoch {EPOCHS}"], fmt="{}",
@@ -312,7 +324,8 @@ for subfig, images, cmap, title in (
     axes = subfig.subplots(2, N_KERNELS // 2)
     for image, ax in zip(images, axes.flat, strict=True):
         lim = np.abs(image).max() or 1.0
-        ax.imshow(image, cmap=cmap, vmin=-lim if cmap == "RdBu_r" else 0, vmax=lim)
+        low = -lim if cmap == "RdBu_r" else 0
+        ax.imshow(image, cmap=cmap, vmin=low, vmax=lim)
         ax.axis("off")
     subfig.suptitle(title, fontsize=12)
 plt.show()
@@ -332,7 +345,8 @@ cm = confusion_matrix(y_test, pred, labels=range(10))
 # %% tags=["remove-input"]
 assert cm.trace() == np.sum(pred == y_test)
 fig, ax = plt.subplots(figsize=(5.4, 5.0), layout="constrained")
-show_matrix(cm, ax=ax, fmt="{:.0f}", mark=(cm > 0) & ~np.eye(10, dtype=bool),
+mistakes = (cm > 0) & ~np.eye(10, dtype=bool)
+show_matrix(cm, ax=ax, fmt="{:.0f}", mark=mistakes,
             title="confusion matrix (test set)", fontsize=11)
 ax.set(xlabel="predicted digit", ylabel="true digit")
 plt.show()
@@ -348,14 +362,15 @@ show_markdown(f"{cm.trace()} of {cm.sum()} test digits right, "
 wrong = np.flatnonzero(pred != y_test)
 n_cols = min(6, len(wrong))
 n_rows = -(-len(wrong) // n_cols)
-fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.05 * n_cols, 1.6 * n_rows),
+fig, axes = plt.subplots(n_rows, n_cols,
+                         figsize=(1.05 * n_cols, 1.6 * n_rows),
                          layout="constrained", squeeze=False)
 for ax in axes.flat:
     ax.axis("off")
 for ax, i in zip(axes.flat, wrong, strict=False):
     ax.imshow(x_test[i, 0], cmap="gray_r")
-    ax.set_title(f"true {y_test[i]}\nsaid {pred[i]} ({100 * probs[i, pred[i]]:.0f}%)",
-                 fontsize=10)
+    said = f"said {pred[i]} ({100 * probs[i, pred[i]]:.0f}%)"
+    ax.set_title(f"true {y_test[i]}\n{said}", fontsize=10)
 plt.show()
 
 # %% [markdown]
@@ -390,7 +405,7 @@ assert acc >= GOAL_ACCURACY
 
 # %% tags=["hide-input"]
 def fingerprint(net):
-    """SHA-256 of every parameter's bytes, in layer order (16 hex digits)."""
+    """SHA-256 of all parameter bytes, in layer order (16 hex digits)."""
     digest = hashlib.sha256()
     for m in net.modules():
         for key in sorted(m.params):
@@ -415,7 +430,7 @@ print(f"relative error: {err:.1e}")
 
 # %% tags=["remove-cell"]
 onehot = np.eye(10)[labels]
-assert np.allclose(dz, (cnnbp.softmax(z) - onehot) / len(z))   # the formula above
+assert np.allclose(dz, (cnnbp.softmax(z) - onehot) / len(z))   # as derived
 
 # %% [markdown]
 # ## What to remember
@@ -471,10 +486,12 @@ assert np.allclose(dz, (cnnbp.softmax(z) - onehot) / len(z))   # the formula abo
 # </details>
 
 # %% tags=["remove-cell"]
-layer_sizes = [sum(p.size for p in m.params.values()) for m in probe.modules()
-               if m.params]
+layer_sizes = [sum(p.size for p in m.params.values())
+               for m in probe.modules() if m.params]
 assert layer_sizes == [320, 32832, 650] and n_params == 33802
-assert len(x_train) == 1347 and steps_per_epoch == 22 and EPOCHS * steps_per_epoch == 264
+assert len(x_train) == 1347 and steps_per_epoch == 22
+assert EPOCHS * steps_per_epoch == 264
 assert len(x_train) - 21 * BATCH_SIZE == 3
-unpadded = cnnbp.max_pool2d(cnnbp.conv2d(np.zeros((1, 1, 8, 8)), np.zeros((32, 1, 3, 3))))
+conv = cnnbp.conv2d(np.zeros((1, 1, 8, 8)), np.zeros((32, 1, 3, 3)))
+unpadded = cnnbp.max_pool2d(conv)
 assert unpadded.shape == (1, 32, 3, 3) and unpadded[0].size == 288
