@@ -79,12 +79,13 @@ assert np.all(readers_of_12[:, 1] + readers_of_12[:, 3] == 2)
 # computes $y_{i,j} = \sum_{p,q} w_{p,q}\, x_{i+p,\,j+q} + b$, hence
 #
 # $$
-# \begin{aligned}
 # \delta^x_{u,v} = \frac{\partial L}{\partial x_{u,v}}
-#   &= \sum_{i,j} \delta^y_{i,j}\, \frac{\partial y_{i,j}}{\partial x_{u,v}} \\
-#   &= \sum_{i,j} \delta^y_{i,j} \sum_{p,q} w_{p,q}\,
-#      [\,i+p = u\,]\,[\,j+q = v\,] ,
-# \end{aligned}
+#   = \sum_{i,j} \delta^y_{i,j}\, \frac{\partial y_{i,j}}{\partial x_{u,v}} ,
+# $$
+#
+# $$
+# \frac{\partial y_{i,j}}{\partial x_{u,v}}
+#   = \sum_{p,q} w_{p,q}\, [\,i+p = u\,]\,[\,j+q = v\,] ,
 # $$
 #
 # where $[\cdot]$ is 1 when the condition holds and 0 otherwise: a product contains

@@ -51,8 +51,7 @@ from cnnbp import check_gradient, conv2d, conv2d_backward, delta_full_conv
 # bias per output channel:
 #
 # $$
-# y_{n,o,i,j} \;=\; b_o \;+\; \sum_{c=0}^{C_\text{in}-1} \sum_{p=0}^{k_h-1}
-#     \sum_{q=0}^{k_w-1} w_{o,c,p,q}\; x_{n,c,\,i+p,\,j+q} .
+# y_{n,o,i,j} = b_o + \sum_{c} \sum_{p,q} w_{o,c,p,q}\; x_{n,c,\,i+p,\,j+q} .
 # $$
 #
 # With $N = C_\text{in} = C_\text{out} = 1$ this is the worked example's convolution.
@@ -60,11 +59,11 @@ from cnnbp import check_gradient, conv2d, conv2d_backward, delta_full_conv
 #
 # $$
 # \begin{aligned}
-# \frac{\partial L}{\partial w_{o,c,p,q}} &= \sum_{n} \sum_{i,j}
+# \frac{\partial L}{\partial w_{o,c,p,q}} &= \sum_{n,i,j}
 #     \delta^y_{n,o,i,j}\; x_{n,c,\,i+p,\,j+q} , \\
-# \delta^x_{n,c,u,v} &= \sum_{o} \sum_{p,q}
+# \delta^x_{n,c,u,v} &= \sum_{o,p,q}
 #     \delta^y_{n,o,\,u-p,\,v-q}\; w_{o,c,p,q} , \\
-# \frac{\partial L}{\partial b_o} &= \sum_{n} \sum_{i,j} \delta^y_{n,o,i,j} .
+# \frac{\partial L}{\partial b_o} &= \sum_{n,i,j} \delta^y_{n,o,i,j} .
 # \end{aligned}
 # $$
 #

@@ -121,27 +121,32 @@ for panel in panels:
 # [the previous page](../02_channels/):
 #
 # $$
-# y_{n,o,i,j} = b_o + \sum_{c} \sum_{p,q} w_{o,c,p,q}\;
-#     x^\text{pad}_{n,c,\; s_h i + d_h p,\; s_w j + d_w q} .
+# y_{n,o,i,j} = b_o + \sum_{c,p,q} w_{o,c,p,q}\; x^\text{pad}_{n,c,u,v},
+# $$
+#
+# $$
+# u = s_h i + d_h p, \qquad v = s_w j + d_w q .
 # $$
 #
 # ### How big is the output?
 #
-# The last output row $i$ must still find its last tap inside the padded input:
-# $s_h i + d_h (k_h - 1) \le H + 2P_h - 1$. The largest such $i$ is a floor, and counting
-# from 0 adds one:
+# Along the height (drop the subscript $h$ from $s_h$, $P_h$, $d_h$, $k_h$; the width
+# works the same way), the last output row $i$ must still find its last tap inside the
+# padded input: $s i + d (k - 1) \le H + 2P - 1$. The largest such $i$ is a floor, and
+# counting from 0 adds one:
 #
 # $$
-# H' = \left\lfloor \frac{H + 2P_h - d_h(k_h-1) - 1}{s_h} \right\rfloor + 1 ,
+# H' = \left\lfloor \frac{H + 2P - d(k-1) - 1}{s} \right\rfloor + 1 .
 # $$
 #
-# and the same for $W'$. When the division is not exact, its remainder is the number of
-# rows at the bottom of the padded input that no window reaches:
+# When the division is not exact, its remainder is the number of rows at the bottom of
+# the padded input that no window reaches:
 #
 # $$
 # \begin{aligned}
-# \text{unread rows} &= (H + 2P_h) - \big(s_h(H'-1) + d_h(k_h-1) + 1\big) \\
-#   &= \big(H + 2P_h - d_h(k_h-1) - 1\big) \bmod s_h .
+# \text{unread} &= (H + 2P) \\
+#   &\quad - \big(s(H'-1) + d(k-1) + 1\big) \\
+#   &= \big(H + 2P - d(k-1) - 1\big) \bmod s .
 # \end{aligned}
 # $$
 #
@@ -150,10 +155,15 @@ for panel in panels:
 # ### The bias and the kernel
 #
 # $$
-# \frac{\partial L}{\partial b_o} = \sum_{n,i,j} \delta^y_{n,o,i,j}, \qquad
-# \frac{\partial L}{\partial w_{o,c,p,q}} = \sum_{n} \sum_{i,j} \delta^y_{n,o,i,j}\;
-#     x^\text{pad}_{n,c,\; s_h i + d_h p,\; s_w j + d_w q} .
+# \frac{\partial L}{\partial b_o} = \sum_{n,i,j} \delta^y_{n,o,i,j},
 # $$
+#
+# $$
+# \frac{\partial L}{\partial w_{o,c,p,q}} = \sum_{n,i,j} \delta^y_{n,o,i,j}\;
+#     x^\text{pad}_{n,c,u,v}
+# $$
+#
+# with $(u, v)$ as in the forward pass.
 #
 # The bias does not see the index at all. The kernel gradient reads the input at the
 # forward pass's own index, and read as a correlation it holds a surprise: in
@@ -164,11 +174,11 @@ for panel in panels:
 #
 # $$
 # \frac{\partial L}{\partial w} = \operatorname{swap}\Big(\operatorname{conv}\big(
-#   \operatorname{swap}(x^\text{pad}),\, \operatorname{swap}(\delta^y);\;
-#   \text{stride } d,\ \text{dilation } s\big)\Big) ,
+#   \operatorname{swap}(x^\text{pad}),\, \operatorname{swap}(\delta^y)\big)\Big)
 # $$
 #
-# where swap exchanges the first two axes (as on the channels page) and only the first
+# with **stride $d$ and dilation $s$**, where swap exchanges the first two axes (as on
+# the channels page) and only the first
 # $k_h \times k_w$ outputs are kept: with unread trailing rows the convolution produces a
 # few more, which belong to no weight.
 
@@ -189,10 +199,12 @@ assert np.all(reads01 - reads00 == [0, 2])                # d = 2 further
 # For every padded cell $(u, v)$ collect the terms whose index lands on it:
 #
 # $$
-# \delta^{x^\text{pad}}_{n,c,u,v} = \sum_{o} \sum_{p,q}
+# \delta^{x^\text{pad}}_{n,c,u,v} = \sum_{o,p,q}\;
 #   \sum_{\substack{i:\ s_h i + d_h p = u \\ j:\ s_w j + d_w q = v}}
 #   \delta^y_{n,o,i,j}\; w_{o,c,p,q},
-# \qquad
+# $$
+#
+# $$
 # \delta^x_{n,c,u,v} = \delta^{x^\text{pad}}_{n,c,\;u+P_h,\;v+P_w} .
 # $$
 #

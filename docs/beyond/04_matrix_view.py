@@ -38,7 +38,9 @@ def show_matrix_pattern(C, title, *, lim, blocks=None, cell=0.26):
 # With the kernel fixed, a convolution is a linear function of its input: every output
 # is a weighted sum of input cells. Any linear function of a vector is a matrix. Flatten
 # the question's $5\times5$ input into 25 numbers and its $4\times4$ output into 16, and
-# the layer is a $16\times25$ matrix $C$: $\operatorname{vec}(y) = C\operatorname{vec}(x)$.
+# the layer is a $16\times25$ matrix $C$: $\operatorname{vec}(y) = C\operatorname{vec}(x)$
+# (with the kernel that the [appendix](../../appendix/01_the_numbers/) reconstructs for
+# the question).
 #
 # Row $(i, j)$ of $C$ holds the four kernel weights at the four input cells that window
 # $(i, j)$ reads, and zeros elsewhere; every row holds the same four numbers, shifted:
@@ -98,11 +100,11 @@ assert np.allclose(C @ x.reshape(-1), conv2d(x, w).reshape(-1))
 # x_{i+p,\,j+q}$, the weight that joins output $(i, j)$ to input $(u, v)$ is
 #
 # $$
-# C_{(i,j),\,(u,v)} = \begin{cases} w_{u-i,\;v-j} & \text{if } 0 \le u - i < k_h
-#   \text{ and } 0 \le v - j < k_w, \\ 0 & \text{otherwise,}\end{cases}
+# C_{(i,j),\,(u,v)} = w_{u-i,\;v-j}
 # $$
 #
-# and $\operatorname{vec}(\delta^x) = C^\top\operatorname{vec}(\delta^y)$. Read along
+# when $0 \le u - i < k_h$ and $0 \le v - j < k_w$ (the cell is in the window), and 0
+# otherwise; and $\operatorname{vec}(\delta^x) = C^\top\operatorname{vec}(\delta^y)$. Read along
 # column $(u, v)$, the tap index $u - i$ *falls* as the output index $i$ rises: the kernel
 # appears back to front, the 180° rotation of
 # [stacked convolutions](../01_stacked/).
@@ -116,7 +118,11 @@ assert np.allclose(C @ x.reshape(-1), conv2d(x, w).reshape(-1))
 # $$
 # \frac{\partial L}{\partial \operatorname{vec}(w)} = X_\text{col}\,
 #   \operatorname{vec}(\delta^y),
-# \qquad\text{i.e.}\qquad
+# $$
+#
+# that is,
+#
+# $$
 # \frac{\partial L}{\partial w_{p,q}} = \sum_{i,j} \delta^y_{i,j}\; x_{i+p,\,j+q} ,
 # $$
 #

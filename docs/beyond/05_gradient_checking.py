@@ -105,10 +105,11 @@ plt.show()
 # **Central, not forward.** For a step $h$,
 #
 # $$
-# \begin{aligned}
-# \frac{f(x+h)-f(x)}{h} &= f'(x) + \tfrac{h}{2} f''(x) + O(h^2), \\
-# \frac{f(x+h)-f(x-h)}{2h} &= f'(x) + \tfrac{h^2}{6} f'''(x) + O(h^4).
-# \end{aligned}
+# \frac{f(x+h)-f(x)}{h} = f'(x) + \tfrac{h}{2} f''(x) + O(h^2),
+# $$
+#
+# $$
+# \frac{f(x+h)-f(x-h)}{2h} = f'(x) + \tfrac{h^2}{6} f'''(x) + O(h^4).
 # $$
 #
 # In the central difference the $f''$ terms of the two sides cancel, so its *truncation*
@@ -132,10 +133,9 @@ plt.show()
 # **Large tensors.** Nudging every entry costs two evaluations of the loss per entry.
 # Along a random unit direction $v$ one number is enough,
 #
-# $$\frac{L(x + h v) - L(x - h v)}{2h} \approx \langle \nabla L(x),\, v\rangle
-#   = \sum_u g_u v_u ,$$
+# $$\frac{L(x + h v) - L(x - h v)}{2h} \approx \langle \nabla L(x),\, v\rangle ,$$
 #
-# so $n$ directions cost $2n$ evaluations whatever the size. A wrong $g$ passes only if
+# which a claimed gradient $g$ must match with $\sum_u g_u v_u$; so $n$ directions cost $2n$ evaluations whatever the size. A wrong $g$ passes only if
 # its error is nearly orthogonal to every $v$, which for random Gaussian directions is
 # very unlikely unless the error is tiny.
 
@@ -175,7 +175,8 @@ assert max(errors.values()) < 1e-8          # "around 1e-10"
 #
 # To see the V we need some curvature (a convolution alone is linear in its weights, so
 # its truncation error is exactly zero): a convolution followed by a sigmoid,
-# $L(w) = \sum \delta \odot \sigma(x \star w + b)$, its numerical gradient with respect
+# $L(w) = \sum \delta^a \odot \sigma(x \star w + b)$ for a random $\delta^a$, its
+# numerical gradient with respect
 # to $w$ compared with the analytic one for many steps $h$, in float64 and in float32.
 # The forward difference is written out here only for the comparison; cnnbp has none.
 

@@ -76,7 +76,10 @@ from cnnbp import nn
 # the mean surprise at the right answer:
 #
 # $$
-# \pi_{n,k} = \frac{e^{z_{n,k}}}{\sum_j e^{z_{n,j}}}, \qquad
+# \pi_{n,k} = \frac{e^{z_{n,k}}}{\sum_j e^{z_{n,j}}},
+# $$
+#
+# $$
 # L = -\frac1N \sum_{n} \log \pi_{n,\ell_n} .
 # $$
 #
