@@ -193,15 +193,19 @@ def show_grids(
                  - (0.25 if ticks else 0.0)) / width
         y_mid = (height - sum(cell * h + title_band + 0.15 for h in row_h[:r0]) - title_band
                  - cell * row_h[r0] / 2) / height
-        fig.add_artist(plt.Annotation(
-            "", xy=(x_end, y_mid), xytext=(x_start, y_mid), xycoords="figure fraction",
-            arrowprops={"arrowstyle": "-|>", "lw": 1.8, "color": "0.3"},
-        ))
+        # The arrow lives in an axes of its own over the gap, drawn in that axes'
+        # coordinates, so that it stays put when the figure is saved with a tight
+        # bounding box (as notebooks do).
+        band = 1.2 / height
+        gap_ax = fig.add_axes((x_start, y_mid - band / 2, x_end - x_start, band))
+        gap_ax.axis("off")
+        gap_ax.annotate("", xy=(1.0, 0.5), xytext=(0.0, 0.5), xycoords="axes fraction",
+                        arrowprops={"arrowstyle": "-|>", "lw": 1.8, "color": "0.3"})
         if label:
             # A one- or two-character label is an operator (+, =, ⋆): drawn large.
             size = fontsize + 8 if len(label) <= 2 else fontsize - 1
-            fig.text((x_start + x_end) / 2, y_mid + 0.08 / height, label, ha="center",
-                     va="bottom", fontsize=size)
+            gap_ax.text(0.5, 0.56, label, ha="center", va="bottom", fontsize=size,
+                        transform=gap_ax.transAxes)
     return fig, axes
 
 
@@ -499,7 +503,7 @@ def show_chain(stages, *, forward=None, backward=None, width=6.0, fontsize=11):
     ax.set_xlim(0, width)
     ax.set_ylim(-0.45, step * (k - 1) + 0.45)
     ax.axis("off")
-    mid, box_w = width / 2, 0.44 * width
+    mid, box_w = width / 2, 0.5 * width
     ys = [step * (k - 1 - n) for n in range(k)]
     for text, y in zip(stages, ys, strict=True):
         ax.add_patch(FancyBboxPatch((mid - box_w / 2, y - 0.22), box_w, 0.44,

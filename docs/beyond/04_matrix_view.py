@@ -182,7 +182,7 @@ show_table(
 )
 
 # %% [markdown]
-# ### $C^\top$ sends the delta down
+# ### The transpose sends the delta down
 #
 # The delta that the question's layer sends to its input, from the answer's map:
 

@@ -22,7 +22,7 @@ setup()
 # Backward passes fail quietly. A wrong gradient typically has the right shape, the loss
 # usually still goes down for a while, and a small hand-made test often passes. The
 # picture is the plainest case. Both panels are a kernel gradient for the question's
-# layer and its answer's delta map: on the left the right one, on the right the same
+# layer and its answer's delta map: on the left the correct one, on the right the same
 # correlation with its two arguments swapped. The same four numbers, in the wrong places:
 # any test that looks at the shape, the sum or the mean passes it.
 
@@ -50,7 +50,7 @@ right = conv2d_backward(dy_seed[None, None], x_seed[None, None],
                         seed.KERNEL[None, None])[1][0, 0]
 swapped = correlate2d(dy_seed, x_seed, "valid")
 assert np.allclose(swapped, right[::-1, ::-1])
-fig, _ = show_grids([right, swapped], ["right: x ⋆ δʸ", "swapped: δʸ ⋆ x"],
+fig, _ = show_grids([right, swapped], ["correct: x ⋆ δʸ", "swapped: δʸ ⋆ x"],
                     fmt="{:.4f}", cell=1.0, fontsize=12)
 plt.show()
 
