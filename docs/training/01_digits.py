@@ -307,8 +307,8 @@ show_table(
 # %% [markdown]
 # ### What the kernels learned
 #
-# Left, the 32 kernels of the convolution layer (red positive, blue negative, each on
-# its own scale). Right, what each one makes of a test digit: its map after the ReLU, in
+# Top, the 32 kernels of the convolution layer (red positive, blue negative, each on
+# its own scale). Below, what each one makes of a test digit: its map after the ReLU, in
 # the same place of the grid, computed with `cnnbp.conv2d` and `cnnbp.relu` from the
 # trained weights. A kernel with a positive side next to a negative side responds where
 # ink begins or ends in that direction: a small edge detector.
@@ -319,12 +319,12 @@ example = x_test[:1]                               # (1, 1, 8, 8)
 maps = cnnbp.relu(cnnbp.conv2d(example, w, b, padding=1))[0]   # (32, 8, 8)
 
 # %% tags=["remove-input"]
-fig = plt.figure(figsize=(6.6, 4.6), layout="constrained")
+fig = plt.figure(figsize=(5.2, 6.4), layout="constrained")
 top, bottom = fig.subfigures(2, 1)
 for subfig, images, cmap, title in (
         (top, w[:, 0], "RdBu_r", "kernels"),
         (bottom, maps, "gray_r", f"ReLU maps for a test {y_test[0]}")):
-    axes = subfig.subplots(2, N_KERNELS // 2)
+    axes = subfig.subplots(4, N_KERNELS // 4)
     for image, ax in zip(images, axes.flat, strict=True):
         lim = np.abs(image).max() or 1.0
         low = -lim if cmap == "RdBu_r" else 0
