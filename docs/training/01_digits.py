@@ -40,7 +40,7 @@ setup()
 
 # %% tags=["remove-input"]
 fig, ax = show_chain(
-    ["image x  (N, 1, 8, 8)", "conv 3x3, 32 kernels  (N, 32, 8, 8)",
+    ["image x  (N, 1, 8, 8)", "conv 3x3  (N, 32, 8, 8)",
      "ReLU", "max-pool 2x2  (N, 32, 4, 4)", "flatten  (N, 512)",
      "linear + ReLU  (N, 64)", "linear  (N, 10): scores z", "loss L"],
     forward=["conv2d", "relu", "max_pool2d", "reshape", "linear, relu",
@@ -48,7 +48,7 @@ fig, ax = show_chain(
     backward=["conv2d_backward", "relu_backward", "max_pool2d_backward",
               "reshape", "linear_backward, …", "linear_backward",
               "(π - onehot) / N"],
-    width=7.0, fontsize=11,
+    width=6.0, fontsize=12,
 )
 plt.show()
 
