@@ -311,8 +311,9 @@ assert margin > 1e-3
 # change which entry wins:
 
 # %% tags=["remove-input"]
-show_markdown(f"The smallest gap between a window's maximum and its runner-up is "
-              f"{margin:.3f}, far wider than the step of $10^{{-6}}$.")
+show_markdown(f"The smallest gap between a window's maximum and its "
+              f"runner-up is {margin:.3f}, far wider than the step of "
+              f"$10^{{-6}}$.")
 
 # %%
 def loss(_):
