@@ -50,7 +50,8 @@ right = conv2d_backward(dy_seed[None, None], x_seed[None, None],
                         seed.KERNEL[None, None])[1][0, 0]
 swapped = correlate2d(dy_seed, x_seed, "valid")
 assert np.allclose(swapped, right[::-1, ::-1])
-fig, _ = show_grids([right, swapped], ["correct: x ⋆ δʸ", "swapped: δʸ ⋆ x"],
+fig, _ = show_grids([right, swapped],
+                    ["correct: x ⋆ δʸ", "swapped: δʸ ⋆ x"],
                     fmt="{:.4f}", cell=1.0, fontsize=12)
 plt.show()
 
