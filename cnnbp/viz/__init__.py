@@ -16,6 +16,7 @@ from .figures import (
     show_pipeline,
     show_pool_routing,
 )
+from .grids import show_cell_readers, show_chain, show_grids, show_reads
 from .panels import draw_heatmap, show_heatmaps
 from .style import setup
 from .text import format_value, markdown_table, show_markdown, show_table
@@ -30,16 +31,20 @@ __all__ = [
     "pool_explorer_data",
     "setup",
     "show_backward_pass",
+    "show_cell_readers",
+    "show_chain",
     "show_channel_wiring",
     "show_conv_windows",
     "show_dw_sources",
     "show_dx_sources",
     "show_explorer",
+    "show_grids",
     "show_heatmaps",
     "show_markdown",
     "show_matrices",
     "show_matrix",
     "show_pipeline",
     "show_pool_routing",
+    "show_reads",
     "show_table",
 ]
