@@ -32,6 +32,7 @@ import base64
 import html as html_lib
 import json
 import logging
+import math
 import pathlib
 import re
 from html.parser import HTMLParser
@@ -216,7 +217,8 @@ def inline_svg(data_uri: str, prefix: str) -> str:
     style = ""
     if width and smallest:
         scale = min(1.0, max(MIN_SCALE, MIN_TEXT_PX / (smallest * PX_PER_PT)))
-        style = f' style="min-width: {width * scale:.0f}px"'
+        # Rounded up: never a fraction of a pixel below the limit.
+        style = f' style="min-width: {math.ceil(width * scale)}px"'
     # Search skips it; assistive technology reads it as one image.
     return svg.replace(
         "<svg ", f'<svg class="cnnbp-figure" role="img" data-search-exclude{style} ', 1

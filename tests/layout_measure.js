@@ -203,5 +203,9 @@
   sample("td, th", "table", 40);
   sample("article p", "prose", 20);
 
-  return { pageScroll: Math.round(pageScroll), sticking, code, tables, figures, texts };
+  // -- "In [n]:" / "Out[n]:" prompts a reader can see
+  const prompts = [...art.querySelectorAll(".jp-InputPrompt, .jp-OutputPrompt")]
+    .filter((p) => visible(p) && p.textContent.trim()).length;
+
+  return { pageScroll: Math.round(pageScroll), sticking, code, tables, figures, texts, prompts };
 }

@@ -14,7 +14,7 @@ sit under. The rules, and the numbers behind them:
   box; notebook code lines are at most 75 characters (checked on the sources).
 - **tables** are no wider than their box at 1300 px, and no word or number in a cell is broken
   across lines at either width.
-- **pages** never scroll sideways, at either width.
+- **pages** never scroll sideways, at either width; on a phone no ``In [n]:`` prompt is shown.
 - **outputs** hold no matplotlib/IPython reprs (``Text(0.5, 0.98, ...)``) and no warnings.
 - **dark mode**: figures sit on a light card with dark text; code, output and table text keep a
   contrast of at least 4.5.
@@ -377,6 +377,13 @@ def test_figures_are_legible(server, browser, src, url, width):
         src, width, "figures are too small to read:", bad,
         " (draw at most cnnbp.viz.style.FIGURE_WIDTH inches wide, text >= SMALL points)",
     )
+
+
+@pytest.mark.parametrize("src,url", [(s, u) for s, u in PAGES if is_notebook(s)],
+                         ids=[s for s, _ in PAGES if is_notebook(s)])
+def test_prompts_hidden_on_a_phone(server, browser, src, url):
+    m = _measure(server, browser, url, "phone")
+    assert m["prompts"] == 0, f"{src} at 390 px: {m['prompts']} 'In [n]:'/'Out[n]:' prompts shown"
 
 
 def _luminance(rgb):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import math
 import re
 
 import pytest
@@ -154,7 +155,7 @@ def test_svg_min_width_keeps_text_legible():
     assert readability.text_sizes(SVG) == [8.0, 10.0]
     out = readability.inline_svg("data:image/svg+xml;base64," + base64.b64encode(SVG.encode()).decode(), "k")
     width = 432 * 96 / 72
-    assert f'style="min-width: {width * 7 / (8 * 96 / 72):.0f}px"' in out
+    assert f'style="min-width: {math.ceil(width * 7 / (8 * 96 / 72))}px"' in out
 
 
 @pytest.mark.parametrize(
