@@ -70,6 +70,13 @@ def draws_figures(src: str) -> bool:
     )
 
 
+# A figure in built HTML: an image output (PNG, or SVG left as <img>) or an SVG figure that
+# hooks/readability.py inlined.
+FIGURE_HTML = re.compile(r'<img[^>]+src="data:image/(?:png|svg|jpeg)|<svg class="cnnbp-figure"')
+# The same, for a page open in the browser.
+FIGURE_SELECTOR = ".jp-OutputArea img, .jp-RenderedImage img, svg.cnnbp-figure"
+
+
 @dataclass
 class Build:
     site: Path

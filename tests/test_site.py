@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import os
 import re
 from html.parser import HTMLParser
@@ -20,7 +21,15 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
-from site_support import DOCS, PAGES, draws_figures, is_notebook, url_of
+from site_support import (
+    DOCS,
+    FIGURE_HTML,
+    FIGURE_SELECTOR,
+    PAGES,
+    draws_figures,
+    is_notebook,
+    url_of,
+)
 
 pytestmark = pytest.mark.site
 
@@ -52,7 +61,7 @@ def test_every_nav_page_was_built_and_nothing_else_became_a_page(built_site):
 @pytest.mark.parametrize("src", [s for s, _ in PAGES if draws_figures(s)])
 def test_figures_survive_mplbackend_agg(built_site, src):
     page = (built_site.site / url_of(src) / "index.html").read_text(encoding="utf-8")
-    assert re.search(r'<img[^>]+src="data:image/(png|svg|jpeg)', page), (
+    assert FIGURE_HTML.search(page), (
         f"{src}: the notebook uses matplotlib but the built page has no figure "
         "(MPLBACKEND=Agg was set for the build; is hooks/site_hooks.py removing it?)"
     )
@@ -160,10 +169,10 @@ _INSPECT_JS = r"""
   }
   const imgs = [...document.images].map((i) => ({
     src: i.currentSrc.slice(0, 80), ok: i.complete && i.naturalWidth > 0,
-    figure: !!i.closest(".jp-OutputArea, .jp-RenderedImage"),
   }));
+  const figures = document.querySelectorAll(FIGURE_SELECTOR).length;
   return {
-    math: containers.length, zeroWidth, merrors, prose: prose.join("\n"), imgs,
+    math: containers.length, zeroWidth, merrors, prose: prose.join("\n"), imgs, figures,
     download: [...document.querySelectorAll("a.cnnbp-download")].map((a) => a.getAttribute("href")),
   };
 }
@@ -218,7 +227,7 @@ def test_page_in_browser(built_site, server, browser, src, url):
             "async () => { if (!window.MathJax || !MathJax.startup) return false;"
             " await MathJax.startup.promise; return true; }"
         )
-        info = page.evaluate(_INSPECT_JS)
+        info = page.evaluate(_INSPECT_JS.replace("FIGURE_SELECTOR", json.dumps(FIGURE_SELECTOR)))
         problems: list[str] = []
         if not has_mathjax:
             problems.append("MathJax did not load")
@@ -241,7 +250,7 @@ def test_page_in_browser(built_site, server, browser, src, url):
         broken = [i["src"] for i in info["imgs"] if not i["ok"]]
         if broken:
             problems.append(f"images that did not load: {broken[:5]}")
-        if draws_figures(src) and not any(i["figure"] for i in info["imgs"]):
+        if draws_figures(src) and not info["figures"]:
             problems.append("notebook uses matplotlib but shows no figure")
         if is_notebook(src):
             if len(info["download"]) != 1:

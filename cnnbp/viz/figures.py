@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .style import CELL, LABEL, SMALL, TITLE
+
 __all__ = [
     "show_channel_wiring",
     "show_conv_windows",
@@ -20,7 +22,7 @@ __all__ = [
 ]
 
 
-def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", mark=None, cmap="RdBu_r", fontsize=9):
+def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", mark=None, cmap="RdBu_r", fontsize=SMALL):
     """Draw a 2-D array as a heatmap with each value written in its cell.
 
     Parameters
@@ -37,8 +39,9 @@ def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", mark=None, cmap="RdBu_r
         Cells to outline (e.g. the maxima a max-pool picked).
     cmap : str, optional
         A diverging map centred on zero, so that sign is visible at a glance.
-    fontsize : int, optional
-        Size of the cell labels.
+    fontsize : float, optional
+        Size of the cell labels, in points; the site's smallest text size by default
+        (:data:`cnnbp.viz.style.SMALL`).
 
     Returns
     -------
@@ -78,13 +81,13 @@ def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", mark=None, cmap="RdBu_r
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5, ec="black"))
     ax.set_xticks(range(a.shape[1]))
     ax.set_yticks(range(a.shape[0]))
-    ax.tick_params(length=0, labelsize=fontsize - 1)
+    ax.tick_params(length=0, labelsize=SMALL)
     if title:
-        ax.set_title(title, fontsize=fontsize + 1)
+        ax.set_title(title, fontsize=TITLE)
     return ax
 
 
-def show_matrices(arrays, titles=None, *, fmt="{:.2f}", marks=None, size=0.55, suptitle=None):
+def show_matrices(arrays, titles=None, *, fmt="{:.2f}", marks=None, size=CELL, suptitle=None):
     """Draw several 2-D arrays side by side with :func:`show_matrix`.
 
     Parameters
@@ -232,14 +235,14 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
             role[np.ix_(r, c)] = np.where(dy != 0, 2, 1)
             ax.imshow(role, cmap=colours, vmin=0, vmax=2)
             for (i, j), v in np.ndenumerate(x):
-                ax.text(j, i - 0.12, fmt.format(v), ha="center", va="center", fontsize=9)
+                ax.text(j, i - 0.12, fmt.format(v), ha="center", va="center", fontsize=SMALL)
             for (i, j), delta in np.ndenumerate(dy):
                 if delta != 0:
                     ri, cj = r[i], c[j]
                     ax.add_patch(
                         Rectangle((cj - 0.5, ri - 0.5), 1, 1, fill=False, lw=2, ec="black")
                     )
-                    ax.text(cj, ri + 0.3, f"δ {delta:+.3g}", ha="center", va="center", fontsize=6.5)
+                    ax.text(cj, ri + 0.3, f"δ {delta:+.3g}", ha="center", va="center", fontsize=SMALL)
             ax.add_patch(
                 Rectangle(
                     (c[0] - 0.5, r[0] - 0.5),
@@ -253,13 +256,13 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
             )
             ax.set_xticks(range(x.shape[1]))
             ax.set_yticks(range(x.shape[0]))
-            ax.tick_params(length=0, labelsize=8)
-            ax.set_title(f"dw[{m}, {n}] = {grad:.6g}", fontsize=10)
+            ax.tick_params(length=0, labelsize=SMALL)
+            ax.set_title(f"dw[{m}, {n}] = {grad:.6g}", fontsize=TITLE)
     fig.tight_layout()
     return fig, axes
 
 
-def show_pipeline(arrays, titles=None, labels=None, *, fmt="{:.2f}", marks=None, size=0.55, suptitle=None):
+def show_pipeline(arrays, titles=None, labels=None, *, fmt="{:.2f}", marks=None, size=CELL, suptitle=None):
     r"""Draw the maps of a forward pass left to right, joined by labelled arrows.
 
     Parameters
@@ -337,7 +340,7 @@ def show_pipeline(arrays, titles=None, labels=None, *, fmt="{:.2f}", marks=None,
             "", xy=(1.0, 0.5), xytext=(0.0, 0.5), xycoords="axes fraction",
             arrowprops={"arrowstyle": "-|>", "lw": 1.5, "color": "0.3"},
         )
-        ax.text(0.5, 0.56, label, ha="center", va="bottom", fontsize=8, transform=ax.transAxes)
+        ax.text(0.5, 0.56, label, ha="center", va="bottom", fontsize=SMALL, transform=ax.transAxes)
     if suptitle:
         fig.suptitle(suptitle)
     return fig, axes
@@ -426,9 +429,9 @@ def show_pool_routing(x, dy, size=2, stride=None, *, fmt="{:.3f}", titles=None, 
     mark = np.zeros(x.shape, dtype=bool)
     for i, j in targets.values():
         mark[i, j] = True
-    show_matrix(x, axes[0], title=titles[0], fmt=fmt, mark=mark, fontsize=8)
-    show_matrix(dy, axes[1], title=titles[1], fmt=fmt, fontsize=8)
-    show_matrix(dx, axes[2], title=titles[2], fmt=fmt, mark=mark, fontsize=8)
+    show_matrix(x, axes[0], title=titles[0], fmt=fmt, mark=mark)
+    show_matrix(dy, axes[1], title=titles[1], fmt=fmt)
+    show_matrix(dx, axes[2], title=titles[2], fmt=fmt, mark=mark)
     for n, ((p, q), (i, j)) in enumerate(targets.items()):
         c = colors[n % len(colors)]
         # Inset each window a little, so that overlapping windows stay distinguishable.
@@ -457,7 +460,7 @@ def show_conv_windows(
     ax=None,
     title=None,
     show_unread=False,
-    fontsize=8,
+    fontsize=SMALL,
 ):
     r"""Draw an input grid, its zero padding, and the cells that chosen outputs of a convolution read.
 
@@ -554,7 +557,7 @@ def show_conv_windows(
     ax.set_yticks(range(hp), [str(r - ph) for r in range(hp)])
     ax.tick_params(length=0, labelsize=fontsize)
     if title:
-        ax.set_title(title, fontsize=fontsize + 2)
+        ax.set_title(title, fontsize=TITLE)
     return ax
 
 
@@ -638,7 +641,7 @@ def show_channel_wiring(c_in, c_out, *, ax=None, highlight_in=None, highlight_ou
                 fc="mistyrose" if strong else "white", ec="crimson" if strong else "0.3", lw=1.2,
             )
         )
-        ax.text(x, y, text, ha="center", va="center", fontsize=9)
+        ax.text(x, y, text, ha="center", va="center", fontsize=LABEL)
 
     for c, y in in_y.items():
         box(xin, y, f"$x_{{{c}}}$", highlight_in == c)
@@ -650,7 +653,7 @@ def show_channel_wiring(c_in, c_out, *, ax=None, highlight_in=None, highlight_ou
     ax.set_ylim(-0.7, n_k - 0.3)
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=TITLE)
     return ax
 
 
@@ -756,14 +759,14 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
             role[i, j] = 1
         ax.imshow(role, cmap=colours, vmin=0, vmax=1)
         for (i, j), v in np.ndenumerate(dy):
-            ax.text(j, i - 0.12, fmt.format(v), ha="center", va="center", fontsize=8)
+            ax.text(j, i - 0.12, fmt.format(v), ha="center", va="center", fontsize=SMALL)
         for i, j, m, n in links:
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2, ec="black"))
-            ax.text(j, i + 0.28, f"w[{m},{n}]", ha="center", va="center", fontsize=6.5)
+            ax.text(j, i + 0.28, f"w[{m},{n}]", ha="center", va="center", fontsize=SMALL)
         grad = float(sum(dy[i, j] * w[m, n] for i, j, m, n in links))
         ax.set_xticks(range(dy.shape[1]))
         ax.set_yticks(range(dy.shape[0]))
-        ax.tick_params(length=0, labelsize=8)
-        ax.set_title(f"dx[{p}, {q}] = {grad:.4g}", fontsize=10)
+        ax.tick_params(length=0, labelsize=SMALL)
+        ax.set_title(f"dx[{p}, {q}] = {grad:.4g}", fontsize=TITLE)
     fig.tight_layout()
     return fig, axes
