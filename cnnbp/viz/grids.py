@@ -92,14 +92,16 @@ def show_grids(
 
     Parameters
     ----------
-    arrays : sequence of array_like, each of shape (H_k, W_k) or (W_k,)
-        The grids, left to right; a 1-D array is drawn as one row.
+    arrays : sequence of array_like
+        The grids, left to right, panel k of shape (H_k, W_k); a 1-D array is drawn as one
+        row.
     titles : sequence of str, optional
         One title per panel.
     fmt : str, optional
         Format of the value written in each cell (see :func:`cnnbp.viz.format_value`).
-    marks : sequence of (array_like of bool, shape (H_k, W_k), or None), optional
-        Cells to outline in each panel.
+    marks : sequence of array_like of bool, optional
+        Cells to outline in each panel: for panel k, None or a boolean array of shape
+        (H_k, W_k).
     scale : {"shared", "each"} or sequence, optional
         ``"shared"``: one colour scale for all panels; ``"each"``: one per panel; or one
         key per panel, panels with equal keys sharing a scale.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .style import SMALL
 from .text import format_value
 
 __all__ = ["show_heatmaps"]
@@ -75,7 +76,8 @@ def draw_heatmap(ax, a, *, vmax, fmt="{:.2f}", mark=None, fontsize=11, title=Non
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=3, ec="black"))
     ax.set_xticks(range(a.shape[1]))
     ax.set_yticks(range(a.shape[0]))
-    ax.tick_params(length=0, labelsize=fontsize - 2)
+    # Index ticks are text a reader has to read too: never below the site's smallest size.
+    ax.tick_params(length=0, labelsize=max(fontsize - 2, SMALL))
     for side in ax.spines.values():
         side.set_visible(False)
     if title:

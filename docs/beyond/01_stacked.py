@@ -89,7 +89,7 @@ show_explorer(conv_explorer_data(("w", "delta", "dx"), controls=False,
                                  presets=presets))
 
 # %% [markdown]
-# ## The derivation
+# ## The derivation: where rot180 comes from
 #
 # The intuition in one line: $x_{u,v}$ reaches the loss only through the outputs that read
 # it, so the chain rule adds one term per output. With stride 1 and no padding the layer

@@ -156,7 +156,7 @@ fig, _ = show_grids(
     [parts[0], parts[1], sum(parts)],
     [r"$x_{0,0} \star \delta^y_{0,1}$", r"$x_{1,0} \star \delta^y_{1,1}$",
      "dw[1, 0] (cnnbp)"],
-    fmt="{:.2f}", arrows=["+", "="], cell=0.7,
+    fmt="{:.2f}", arrows=["+", "="], cell=0.55,
 )
 plt.show()
 

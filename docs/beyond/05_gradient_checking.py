@@ -333,14 +333,14 @@ normwise = relative_error(dz, num_dz)
 worst = np.unravel_index(elementwise.argmax(), z.shape)
 worst_at = tuple(int(i) for i in worst)
 show_table(
-    [("true $\\lvert\\delta^z\\rvert$ of the two saturated units",
-      " and ".join(f"{v:.1e}" for v in np.abs(dz[0, :2]))),
-     ("their numerical estimates",
+    [("true $\\lvert\\delta^z\\rvert$, unit 0", abs(dz[0, 0])),
+     ("true $\\lvert\\delta^z\\rvert$, unit 1", abs(dz[0, 1])),
+     ("numerical, units 0 and 1",
       " and ".join(f"{v:g}" for v in num_dz[0, :2])),
      (f"largest element-wise error (at {worst_at})",
       f"{elementwise.max():.2g}"),
-     ("norm-wise relative error", f"{normwise:.1e}")],
-    ["", "value"], fmt="{}",
+     ("norm-wise relative error", normwise)],
+    ["", "value"], fmt="{:.1e}",
 )
 assert elementwise.max() > 1e-2 and normwise < 1e-8
 assert 1e-14 < sigmoid(30.0) * (1 - sigmoid(30.0)) < 1e-12  # "about 1e-13"

@@ -103,7 +103,10 @@ def verdict(label, run):
     try:
         out = run()
     except (AssertionError, ValueError) as e:
-        print(f"{label}: FAILS, {str(e).split(' (shape')[0]}")
+        # the check's message up to its first clause, so that it fits the page
+        reason = str(e).split(" (shape")[0]
+        reason = reason.split(": ", 1)[-1]
+        print(f"{label}: FAILS\n    {reason}")
         return False
     detail = ""
     if isinstance(out, float):
