@@ -103,7 +103,7 @@ def verdict(label, run):
     try:
         out = run()
     except (AssertionError, ValueError) as e:
-        # the check's message up to its first clause, so that it fits the page
+        # the check's message up to its first clause: it fits the page
         reason = str(e).split(" (shape")[0]
         reason = reason.split(": ", 1)[-1]
         print(f"{label}: FAILS\n    {reason}")
