@@ -18,6 +18,12 @@ CONV_SHAPES = {
     "wide": (3, 2, 4, 6, 8, 2, 3),
     "row-kernel": (1, 4, 3, 5, 7, 1, 3),
     "batch-1ch": (3, 1, 2, 6, 5, 2, 3),
+    # more than cnnbp._im2col.SMALL column entries at stride 1: strided copies and adds (not
+    # one take and one bincount), one image (the per-image layout), a batch of small planes
+    # (batch innermost) and a batch of planes of 256 outputs or more (per image again)
+    "large-one-image": (1, 3, 2, 20, 18, 3, 3),
+    "large-batch": (4, 3, 2, 12, 10, 3, 3),
+    "large-planes": (2, 2, 3, 19, 20, 3, 2),
 }
 CONV_GRID = [
     pytest.param(shape, s, p, d, id=f"{name}-s{s}-p{p}-d{d}")
@@ -71,7 +77,9 @@ def test_conv_loops_equal_fast_float32_pairs(rng, stride, padding, dilation):
         np.testing.assert_allclose(a, f, rtol=1e-4, atol=1e-4)
 
 
-POOL_SHAPES = {"square": (2, 2, 6, 6), "rect": (1, 3, 5, 8), "tall": (3, 1, 9, 4)}
+# "large": more window entries than cnnbp._im2col.SMALL at stride 1 or with the window as the
+# stride: the backward pass goes tap by tap over blocks of planes instead of one argmax
+POOL_SHAPES = {"square": (2, 2, 6, 6), "rect": (1, 3, 5, 8), "tall": (3, 1, 9, 4), "large": (2, 4, 24, 24)}
 POOL_GRID = [
     pytest.param(shape, size, stride, id=f"{name}-size{size}-stride{stride}".replace(" ", ""))
     for (name, shape), size, stride in itertools.product(
@@ -203,3 +211,14 @@ BAD = [
 def test_both_faces_validate_alike(module, make, exc, match):
     with pytest.raises(exc, match=match):
         make(module)
+
+
+def test_max_pool_loops_equal_fast_over_several_blocks(rng):
+    """An input of more than one block of planes (cnnbp.pool pools large inputs a block of
+    about 1 MB at a time), with ties and a NaN in the last block."""
+    x = rng.integers(0, 3, (1, 40, 64, 64)).astype(float)  # 40 planes of 32 KB: two blocks
+    x[0, 35, 3, 4] = np.nan
+    y = cnnbp.max_pool2d(x, 2)
+    np.testing.assert_array_equal(loops.max_pool2d(x, 2), y)
+    dy = rng.standard_normal(y.shape)
+    np.testing.assert_array_equal(loops.max_pool2d_backward(dy, x, 2), cnnbp.max_pool2d_backward(dy, x, 2))
