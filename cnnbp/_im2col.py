@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["SMALL", "batch_last", "col2im", "im2col", "windows"]
+__all__ = ["SMALL", "batch_last", "col2im", "im2col", "positions", "windows"]
 
 # Up to this many column entries a call costs numpy's per-call overhead (~1 µs each), not
 # arithmetic: the columns are then gathered with one `take` and added back with one `bincount`
@@ -67,8 +67,9 @@ def _strided_cols(xp, kernel_hw, stride, dilation, out_hw, last) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _positions(xp_shape, kernel_hw, stride, dilation, out_hw, last) -> np.ndarray:
-    """The columns of an array of `xp_shape` whose entries are their own flat indices."""
+def positions(xp_shape, kernel_hw, stride, dilation, out_hw, last=False) -> np.ndarray:
+    """Where each column entry is read: the columns of an array of `xp_shape` whose entries are
+    their own flat indices (read-only, cached per shape)."""
     flat = np.arange(math.prod(xp_shape)).reshape(xp_shape)
     cols = _strided_cols(flat, kernel_hw, stride, dilation, out_hw, last)
     cols.flags.writeable = False
@@ -79,13 +80,13 @@ def im2col(x, kernel_hw, stride, padding, dilation, out_hw, last=False) -> np.nd
     """The columns of the padded input, in the layout `last` picks (see the module): a fresh array."""
     (n, c, h, w), (ph, pw) = x.shape, padding
     xp_shape = (n, c, h + 2 * ph, w + 2 * pw)
-    small = n * c * math.prod(kernel_hw) * math.prod(out_hw) <= SMALL
+    small = n * c * kernel_hw[0] * kernel_hw[1] * out_hw[0] * out_hw[1] <= SMALL
     xp = x
     if ph or pw or (last and not small):  # one copy pads and, batch last, moves the batch inwards
         xp = _zeros(xp_shape, x.dtype, last and not small)
         xp[:, :, ph : ph + h, pw : pw + w] = x
     if small:
-        return xp.take(_positions(xp_shape, kernel_hw, stride, dilation, out_hw, last))
+        return xp.take(positions(xp_shape, kernel_hw, stride, dilation, out_hw, last))
     return _strided_cols(xp, kernel_hw, stride, dilation, out_hw, last)
 
 
@@ -94,9 +95,11 @@ def col2im(cols, x_shape, kernel_hw, stride, padding, dilation, out_hw, last=Fal
     (n, c, h, w), (kh, kw), (ph, pw) = x_shape, kernel_hw, padding
     xp_shape = (n, c, h + 2 * ph, w + 2 * pw)
     if cols.size <= SMALL:
-        where = _positions(xp_shape, kernel_hw, stride, dilation, out_hw, last)
+        where = positions(xp_shape, kernel_hw, stride, dilation, out_hw, last)
         dxp = np.bincount(where.ravel(), cols.ravel(), math.prod(xp_shape)).reshape(xp_shape)
-        return dxp[:, :, ph : ph + h, pw : pw + w].astype(cols.dtype)  # bincount adds in float64
+        if ph or pw:
+            dxp = dxp[:, :, ph : ph + h, pw : pw + w]
+        return dxp.astype(cols.dtype)  # bincount adds in float64
     order, dims = _order(last), (n, c, *out_hw, kh, kw)
     slabs = cols.reshape([dims[a] for a in order]).transpose(np.argsort(order))  # like windows
     dxp = _zeros(xp_shape, cols.dtype, last)

@@ -174,9 +174,9 @@ def conv_args(x, w, b=None, stride=1, padding=0, dilation=1, dy=None):
                 f"the forward output's shape for x {x.shape}, w {w.shape}, stride {st}, "
                 f"padding {pad}, dilation {dil}",
             )
-    arrays = [a for a in (x, w, b, dy) if a is not None]
-    if any(a.dtype != x.dtype for a in arrays):
-        dtype = common_dtype(*arrays)
+    dtypes = {x.dtype, w.dtype, x.dtype if b is None else b.dtype, x.dtype if dy is None else dy.dtype}
+    if len(dtypes) > 1:
+        dtype = common_dtype(*dtypes)
         x, w, b, dy = (None if a is None else a.astype(dtype, copy=False) for a in (x, w, b, dy))
     return x, w, b, dy, st, pad, dil, hw
 
