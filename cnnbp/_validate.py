@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "as_4d",
     "as_array",
     "as_int",
     "as_pair",
@@ -66,9 +67,11 @@ def check_ndim(a: np.ndarray, ndim: int, name: str, layout: str) -> None:
         raise ValueError(f"{name} must be {ndim}-D {layout}, got shape {a.shape}")
 
 
-def check_shape(a: np.ndarray, expected: tuple, name: str, what: str) -> None:
-    """Raise ``ValueError`` unless ``a.shape == expected``; `what` says where `expected` came from."""
+def check_shape(a: np.ndarray, expected: tuple, name: str, what) -> None:
+    """Raise ``ValueError`` unless ``a.shape == expected``; `what` says where `expected` came
+    from (a string, or a function returning one, called only to format the error)."""
     if tuple(a.shape) != tuple(expected):
+        what = what() if callable(what) else what
         raise ValueError(f"{name} has shape {tuple(a.shape)}, but {what} is {tuple(expected)}")
 
 
@@ -76,6 +79,14 @@ def check_nonempty(a: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` if `a` has a dimension of length 0."""
     if 0 in a.shape:
         raise ValueError(f"{name} has an empty dimension: shape {a.shape}")
+
+
+def as_4d(a, name: str, layout: str) -> np.ndarray:
+    """:func:`as_array`, checked to be 4-D (`layout` spells the axes) and not empty."""
+    a = as_array(a, name)
+    check_ndim(a, 4, name, layout)
+    check_nonempty(a, name)
+    return a
 
 
 def as_int(v, name: str, minimum: int = 1) -> int:
@@ -143,12 +154,7 @@ def conv_args(x, w, b=None, stride=1, padding=0, dilation=1, dy=None):
     common float dtype (never modified in place), hyper-parameters as pairs of ints, `b` and
     `dy` left ``None`` when not given.
     """
-    x = as_array(x, "x")
-    check_ndim(x, 4, "x", "(N, C_in, H, W)")
-    check_nonempty(x, "x")
-    w = as_array(w, "w")
-    check_ndim(w, 4, "w", "(C_out, C_in, kh, kw)")
-    check_nonempty(w, "w")
+    x, w = as_4d(x, "x", "(N, C_in, H, W)"), as_4d(w, "w", "(C_out, C_in, kh, kw)")
     if w.shape[1] != x.shape[1]:
         raise ValueError(
             f"channel mismatch: w has C_in={w.shape[1]} (w shape {w.shape}) but x has "
@@ -156,8 +162,7 @@ def conv_args(x, w, b=None, stride=1, padding=0, dilation=1, dy=None):
         )
     if b is not None:
         b = as_array(b, "b")
-        if b.shape != w.shape[:1]:  # (messages are formatted only when they are needed)
-            check_shape(b, w.shape[:1], "b", f"one bias per output channel of w {w.shape}")
+        check_shape(b, w.shape[:1], "b", lambda: f"one bias per output channel of w {w.shape}")
     st, pad, dil = conv_hyper(stride, padding, dilation)
     try:
         hw = out_hw(x.shape[2:], w.shape[2:], st, pad, dil, "conv2d")
@@ -166,14 +171,9 @@ def conv_args(x, w, b=None, stride=1, padding=0, dilation=1, dy=None):
     if dy is not None:
         dy = as_array(dy, "dy")
         check_ndim(dy, 4, "dy", "(N, C_out, H_out, W_out)")
-        if dy.shape != (x.shape[0], w.shape[0], *hw):
-            check_shape(
-                dy,
-                (x.shape[0], w.shape[0], *hw),
-                "dy",
-                f"the forward output's shape for x {x.shape}, w {w.shape}, stride {st}, "
-                f"padding {pad}, dilation {dil}",
-            )
+        check_shape(dy, (x.shape[0], w.shape[0], *hw), "dy", lambda: (
+            f"the forward output's shape for x {x.shape}, w {w.shape}, stride {st}, "
+            f"padding {pad}, dilation {dil}"))
     dtypes = {x.dtype, w.dtype, x.dtype if b is None else b.dtype, x.dtype if dy is None else dy.dtype}
     if len(dtypes) > 1:
         dtype = common_dtype(*dtypes)
@@ -187,9 +187,7 @@ def pool_args(x, size, stride, dy=None, what="pool"):
     Returns ``(x, dy, size, stride, out_hw)`` with `size` and `stride` as pairs of ints and
     `dy` (``None`` when not given) converted to a common dtype with `x`.
     """
-    x = as_array(x, "x")
-    check_ndim(x, 4, "x", "(N, C, H, W)")
-    check_nonempty(x, "x")
+    x = as_4d(x, "x", "(N, C, H, W)")
     size, stride = pool_hyper(size, stride)
     if size[0] > x.shape[2] or size[1] > x.shape[3]:
         raise ValueError(
@@ -200,13 +198,8 @@ def pool_args(x, size, stride, dy=None, what="pool"):
     if dy is not None:
         dy = as_array(dy, "dy")
         check_ndim(dy, 4, "dy", "(N, C, H_out, W_out)")
-        if dy.shape != (*x.shape[:2], *hw):
-            check_shape(
-                dy,
-                (*x.shape[:2], *hw),
-                "dy",
-                f"the forward output's shape for x {x.shape}, size {size}, stride {stride}",
-            )
+        check_shape(dy, (*x.shape[:2], *hw), "dy", lambda: (
+            f"the forward output's shape for x {x.shape}, size {size}, stride {stride}"))
         if dy.dtype != x.dtype:
             dtype = common_dtype(x, dy)
             x, dy = x.astype(dtype, copy=False), dy.astype(dtype, copy=False)

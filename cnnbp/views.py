@@ -18,11 +18,11 @@ import numpy as np
 
 from . import _im2col
 from ._validate import (
+    as_4d,
     as_array,
     as_pair,
     as_x_shape,
     check_ndim,
-    check_nonempty,
     check_shape,
     common_dtype,
     conv_args,
@@ -77,9 +77,7 @@ def im2col(x, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
            [3., 4., 6., 7.],
            [4., 5., 7., 8.]])
     """
-    x = as_array(x, "x")
-    check_ndim(x, 4, "x", "(N, C, H, W)")
-    check_nonempty(x, "x")
+    x = as_4d(x, "x", "(N, C, H, W)")
     kernel_hw = as_pair(kernel_hw, "kernel_hw", 1)
     st, pad, dil = conv_hyper(stride, padding, dilation)
     hw = out_hw(x.shape[2:], kernel_hw, st, pad, dil, "im2col")
@@ -193,9 +191,7 @@ def conv2d_matrix(w, in_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
     array([[1., 2., 0., 3., 4., 0.],
            [0., 1., 2., 0., 3., 4.]])
     """
-    w = as_array(w, "w")
-    check_ndim(w, 4, "w", "(C_out, C_in, kh, kw)")
-    check_nonempty(w, "w")
+    w = as_4d(w, "w", "(C_out, C_in, kh, kw)")
     (h, wd), (co, ci, kh, kw) = as_pair(in_hw, "in_hw", 1), w.shape
     st, (ph, pw), dil = conv_hyper(stride, padding, dilation)
     ho, wo = out_hw((h, wd), (kh, kw), st, (ph, pw), dil, "conv2d_matrix")
@@ -279,12 +275,8 @@ def conv_transpose2d(dy, w, stride=1, padding=0, dilation=1, output_size=None) -
     >>> conv_transpose2d(dy, w, stride=2, output_size=(3, 5)).shape
     (1, 1, 3, 5)
     """
-    dy = as_array(dy, "dy")
-    check_ndim(dy, 4, "dy", "(N, C_out, H_out, W_out)")
-    check_nonempty(dy, "dy")
-    w = as_array(w, "w")
-    check_ndim(w, 4, "w", "(C_out, C_in, kh, kw)")
-    check_nonempty(w, "w")
+    dy = as_4d(dy, "dy", "(N, C_out, H_out, W_out)")
+    w = as_4d(w, "w", "(C_out, C_in, kh, kw)")
     if dy.shape[1] != w.shape[0]:
         raise ValueError(
             f"channel mismatch: dy has {dy.shape[1]} channels (dy shape {dy.shape}) but w has "
