@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     git worktree add ../cnnbp-old <commit>                 # the code to compare against
-    python benchmarks/compare.py ../cnnbp-old              # 7 rounds over every case
+    python benchmarks/compare.py ../cnnbp-old              # 7 rounds, writes compare.json
     python benchmarks/compare.py ../cnnbp-old --rounds 11 --only "tiny conv,seed conv+pool"
 
 Each round runs one process per checkout, in turn (A B, then B A, ...), and each process times
@@ -12,12 +12,14 @@ every case of ``run.py`` (forward + backward, thread CPU time, median over batch
 interpreter, so that neither version warms the other's caches or allocator; alternation, so
 that a slow spell on a shared machine hits both alike. Per case the script prints the median
 of each version's per-process medians, and the ratio *this ÷ other* of every round's pair:
-its median and its range (a wide range says the machine was noisy; re-run).
+its median and its range (a wide range says the machine was noisy; re-run). Every case runs
+without ``--only``, and ``benchmarks/compare.json`` is written (schema in ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import pathlib
@@ -50,7 +52,8 @@ def main() -> int:
     p.add_argument("other", nargs="?", help="root of the checkout to compare against")
     p.add_argument("--rounds", type=int, default=7, help="pairs of processes (default 7)")
     p.add_argument("--repeats", type=int, default=15, help="timed batches per case and process")
-    p.add_argument("--only", default="", help="comma-separated case names")
+    p.add_argument("--only", default="", help="comma-separated case names (nothing is written)")
+    p.add_argument("--no-write", action="store_true", help="do not write compare.json")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     sys.path.insert(0, str(HERE))
@@ -79,12 +82,38 @@ def main() -> int:
         this, other = ([t[name] for t in times[k]] for k in ("this", "other"))
         ratios = [a / b for a, b in zip(this, other, strict=True)]
         row = dict(name=name, this_us=median(this), other_us=median(other), ratio=median(ratios),
-                   ratio_min=min(ratios), ratio_max=max(ratios))
+                   ratio_min=min(ratios), ratio_max=max(ratios), ratios=ratios)
         rows.append(row)
         print(f"{name:<22} {row['this_us']:>10.1f} {row['other_us']:>10.1f} {row['ratio']:>6.2f} "
               f"{row['ratio_min']:>6.2f} {row['ratio_max']:>6.2f}")
-    print(json.dumps(dict(other=str(trees["other"]), rounds=args.rounds, cases=rows)), file=sys.stderr)
+    if not args.no_write and not args.only:
+        result = dict(
+            schema=1,
+            created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            this=_commit(trees["this"]),
+            other=_commit(trees["other"]),
+            rounds=args.rounds,
+            repeats=args.repeats,
+            machine=run.machine_info(None),
+            method=(
+                f"forward + backward per call; thread CPU time, median over {args.repeats} "
+                f"batches of ~2 ms per case in each process; {args.rounds} rounds of one process "
+                "per checkout, in alternating order; per case the median of each checkout's "
+                "process medians and of the rounds' ratios this/other, with their range"
+            ),
+            cases=rows,
+        )
+        (HERE / "compare.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(f"\nwrote {HERE / 'compare.json'}")
     return 0
+
+
+def _commit(tree: pathlib.Path) -> str:
+    """The checkout's commit, short, marked when the work tree has uncommitted changes."""
+    git = ["git", "-C", str(tree)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "cnnbp"], capture_output=True, text=True)
+    return head.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
 
 
 if __name__ == "__main__":
