@@ -13,6 +13,8 @@ planes. :mod:`cnnbp.loops` has the same functions written as loops over every wi
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._im2col import SMALL, col2im, im2col, positions, windows
@@ -31,6 +33,18 @@ def _cols(x, size, stride, out_hw) -> np.ndarray:
     (row-major within the window) of window ``(i, j)``."""
     cols = im2col(x, size, stride, (0, 0), (1, 1), out_hw)
     return cols.reshape(*x.shape[:2], -1, out_hw[0] * out_hw[1])
+
+
+@functools.lru_cache(maxsize=64)
+def _window_taps(x_shape, size, stride, out_hw):
+    """``(where, rows)``: ``where[r, k]`` is the flat index into `x` of tap ``k`` of window ``r``
+    (windows in ``(n, c, i, j)`` order), ``rows`` is ``arange(len(where))``. Cached with
+    :func:`cnnbp._im2col.positions`, whose reordering it is."""
+    where = positions(x_shape, size, stride, (1, 1), out_hw)
+    where = where.reshape(*x_shape[:2], size[0] * size[1], -1).transpose(0, 1, 3, 2)
+    where = where.reshape(-1, size[0] * size[1])
+    where.flags.writeable = False
+    return where, np.arange(len(where))
 
 
 def _blocks(*arrays):
@@ -198,9 +212,8 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
     if n * c * k * hw[0] * hw[1] <= SMALL:
         # Few windows: argmax over each window (the first maximum; NaN counts as the largest)
         # picks where in x its delta goes; bincount adds the deltas up there.
-        where = positions(x.shape, size, stride, (1, 1), hw).reshape(n, c, k, -1)
-        where = where.transpose(0, 1, 3, 2).reshape(-1, k)  # (window, tap): index into x
-        first = where[np.arange(len(where)), x.take(where).argmax(axis=1)]
+        where, rows = _window_taps(x.shape, size, stride, hw)
+        first = where[rows, x.take(where).argmax(axis=1)]
         dx = np.bincount(first, dy.ravel(), x.size).reshape(x.shape)
         return dx.astype(x.dtype, copy=False)  # bincount adds in float64
     # Many windows: the same rule tap by tap, each step a whole-array operation over a block

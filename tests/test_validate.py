@@ -188,3 +188,21 @@ def test_pool_args():
     with pytest.raises(ValueError, match=r"^p: window size \(6, 1\) is larger than the input's spatial "
                                          r"size \(5, 7\) \(x shape \(1, 2, 5, 7\)\)$"):
         pool_args(x, (6, 1), None, None, "p")
+
+
+def test_remembered_signatures_change_no_result_and_no_error():
+    """conv_args/pool_args remember signatures that passed unchanged: a failing call fails
+    every time, a converting call converts every time, a passing one returns the same."""
+    x, w = np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2))
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"^dy has shape \(1, 1, 2, 2\)"):
+            conv_args(x, w, None, 1, 0, 1, np.ones((1, 1, 2, 2)))
+        with pytest.raises(ValueError, match=r"^p: window size \(5, 5\)"):
+            pool_args(x, 5, None, None, "p")
+    assert conv_args(x, w, None, 2, 1, 1)[4:] == conv_args(x, w, None, 2, 1, 1)[4:] == (
+        (2, 2), (1, 1), (1, 1), (3, 3))
+    assert pool_args(x, 2, 1)[2:] == pool_args(x, 2, 1)[2:] == ((2, 2), (1, 1), (3, 3))
+    x32 = x.astype(np.float32)
+    for _ in range(2):  # float32 x with a float64 w: promoted on every call
+        assert conv_args(x32, w)[0].dtype == np.float64
+        assert pool_args(x32, 2, None, np.ones((1, 1, 2, 2)))[0].dtype == np.float64
