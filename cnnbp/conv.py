@@ -125,7 +125,8 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> np.ndarray:
 
     Computation: the windows of the padded input are laid out as the columns of a matrix
     (im2col, ``(C_in*kh*kw, H_out*W_out)`` per image, copied from a strided view), and the
-    whole layer is the product ``w.reshape(C_out, -1) @ cols``, one per image.
+    whole layer is the product ``w.reshape(C_out, -1) @ cols``: one per image, or one for the
+    whole batch when the images are small (the batch is then the columns' innermost axis).
 
     Examples
     --------
