@@ -6,11 +6,13 @@ Usage (from the repository root)::
     python benchmarks/compare.py ../cnnbp-old              # 7 rounds, writes compare.json
     python benchmarks/compare.py ../cnnbp-old --rounds 11 --only "tiny conv,seed conv+pool"
 
-Each round runs one process per checkout, in turn (A B, then B A, ...), and each process times
-every case of ``run.py`` (forward + backward, thread CPU time, median over batches of about
-2 ms) with the cnnbp of its checkout first on ``sys.path``. Processes rather than one
-interpreter, so that neither version warms the other's caches or allocator; alternation, so
-that a slow spell on a shared machine hits both alike. Per case the script prints the median
+Each round times every case of ``run.py`` (forward + backward, thread CPU time, median over
+batches of about 2 ms) once per checkout, each time in a process of its own with the cnnbp of
+that checkout first on ``sys.path``, the two processes of a case one after the other in
+alternating order (A B, then B A, ...). Processes rather than one interpreter, so that neither
+version warms the other's caches or allocator; one case per process and alternation, so that
+the two times of a pair are taken seconds apart and a slow spell on a shared machine hits
+both alike. Per case the script prints the median
 of each version's per-process medians, and the ratio *this ÷ other* of every round's pair:
 its median and its range (a wide range says the machine was noisy; re-run). Every case runs
 without ``--only``, and ``benchmarks/compare.json`` is written (schema in ``benchmarks/README.md``).
@@ -35,7 +37,7 @@ def _child(run, names: list[str], repeats: int) -> None:
     out = {}
     for case in run.CASES:
         if case["name"] in names:
-            ours = run._make(case, np.random.default_rng(0))[0]
+            ours = run._make(case, np.random.default_rng(0), with_products=False)[0]
             out[case["name"]] = run._time_interleaved([ours], repeats)[0][0] * 1e6
     print(json.dumps(out))
 
@@ -50,7 +52,7 @@ def _run_one(tree: pathlib.Path, names: list[str], repeats: int) -> dict:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("other", nargs="?", help="root of the checkout to compare against")
-    p.add_argument("--rounds", type=int, default=7, help="pairs of processes (default 7)")
+    p.add_argument("--rounds", type=int, default=7, help="pairs of processes per case (default 7)")
     p.add_argument("--repeats", type=int, default=15, help="timed batches per case and process")
     p.add_argument("--only", default="", help="comma-separated case names (nothing is written)")
     p.add_argument("--no-write", action="store_true", help="do not write compare.json")
@@ -66,10 +68,12 @@ def main() -> int:
     if not args.other:
         p.error("give the root of the checkout to compare against")
     trees = {"this": HERE.parent, "other": pathlib.Path(args.other).resolve()}
-    times: dict[str, list[dict]] = {"this": [], "other": []}
+    times: dict[str, list[dict]] = {"this": [{} for _ in range(args.rounds)],
+                                    "other": [{} for _ in range(args.rounds)]}
     for r in range(args.rounds):
-        for label in ("this", "other") if r % 2 else ("other", "this"):
-            times[label].append(_run_one(trees[label], names, args.repeats))
+        for i, name in enumerate(names):  # one case per process: a pair runs seconds apart
+            for label in ("this", "other") if (r + i) % 2 else ("other", "this"):
+                times[label][r].update(_run_one(trees[label], [name], args.repeats))
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
 
     def median(v):
@@ -97,9 +101,9 @@ def main() -> int:
             machine=run.machine_info(None),
             method=(
                 f"forward + backward per call; thread CPU time, median over {args.repeats} "
-                f"batches of ~2 ms per case in each process; {args.rounds} rounds of one process "
-                "per checkout, in alternating order; per case the median of each checkout's "
-                "process medians and of the rounds' ratios this/other, with their range"
+                f"batches of ~2 ms in a process per case and checkout; {args.rounds} rounds, "
+                "the two processes of a case in alternating order; per case the median of each "
+                "checkout's process medians and of the rounds' ratios this/other, with their range"
             ),
             cases=rows,
         )

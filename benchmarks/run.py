@@ -77,8 +77,8 @@ CASES = [
 _CONV_DEFAULTS = dict(stride=1, padding=0, dilation=1)
 
 
-def _make(case, rng):
-    """Return (cnnbp_step, loops_step, torch_step or None, shape text) for one case."""
+def _make(case, rng, with_products=True):
+    """Return (cnnbp_step, loops_step, shape text, arrays, products step or None) for one case."""
     dt = np.dtype(case["dtype"])
     x = rng.standard_normal(case["x"]).astype(dt)
     kind = case["kind"]
@@ -128,7 +128,7 @@ def _make(case, rng):
         loop_step,
         shape,
         (x, w if kind != "maxpool" else None, b if kind != "maxpool" else None, dy),
-        _products(case, y.shape, rng) if kind == "conv" else None,
+        _products(case, y.shape, rng) if kind == "conv" and with_products else None,
     )
 
 

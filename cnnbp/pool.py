@@ -68,12 +68,11 @@ def _max(taps, out) -> np.ndarray:
     return out
 
 
-def _select(mask, a, out=None) -> np.ndarray:
-    """``np.where(mask, a, 0)`` as `a`'s bit patterns times the 0/1 mask: exact for inf and NaN
-    too (a float product would give inf * 0 = NaN), without where's branch per entry (6x)."""
-    uint = {4: np.uint32, 8: np.uint64}[a.itemsize]
-    bits = np.multiply(a.view(uint), mask, out=None if out is None else out.view(uint))
-    return bits.view(a.dtype)
+def _bits(a) -> np.ndarray:
+    """`a` viewed as unsigned ints of its size. ``_bits(dy) * mask`` is ``np.where(mask, dy, 0)``
+    bit for bit, inf and NaN included (a float product would give inf * 0 = NaN), without
+    np.where's branch per entry (6x slower on random masks)."""
+    return a.view({4: np.uint32, 8: np.uint64}[a.itemsize])
 
 
 def max_pool2d(x, size=2, stride=None) -> np.ndarray:
@@ -220,9 +219,12 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
     # of planes (np.argmax along the columns' window axis: 1.4x to 4x slower on benchmark pools).
     dx = np.empty(x.shape, dtype=x.dtype)
     overlap = stride[0] < size[0] or stride[1] < size[1]
+    # windows that tile x write every entry of dx below (forward and backward: 1.06x)
+    tiles = stride == size and (hw[0] * size[0], hw[1] * size[1]) == x.shape[2:]
     for xb, dyb, dxb in _blocks(x, dy, dx):
-        dxb.fill(0)  # block by block, so that the writes below find it in cache
-        taps = _taps(xb, size, stride, hw)
+        if not tiles:
+            dxb.fill(0)  # block by block, so that the writes below find it in cache
+        taps, bits = _taps(xb, size, stride, hw), _bits(dyb)
         y = _max(taps, np.empty(dyb.shape, dtype=x.dtype))
         nan = np.isnan(y).any()
         done = np.zeros(y.shape, dtype=bool)  # windows whose first maximum has been seen
@@ -231,9 +233,9 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
             first = np.greater(first, done, out=first)
             done |= first
             if overlap:  # an entry of several windows collects all their deltas
-                np.add(target, _select(first, dyb), out=target)
-            else:  # each entry is in one window at most: write the selection straight in
-                _select(first, dyb, out=target)
+                np.add(target, (bits * first).view(dy.dtype), out=target)
+            else:  # each entry is in one window at most: write the delta or 0 straight in
+                np.multiply(bits, first, out=_bits(target))
     return dx
 
 

@@ -222,22 +222,25 @@ show_markdown("\n".join(lines))
 #
 # ## Short code, and what it cost
 #
-# The code behind these numbers used to be much longer. It validated each argument signature
-# once and then looked it up, kept a plan of precomputed indices for every tiny shape, chose
-# among three column layouts and two scatter strategies by size thresholds, and ran max-pooling
-# as a hand-tuned scan. That bought microseconds on $5\times5$ inputs and some milliseconds on large
-# ones, and nobody could read it next to its docstring. Now `cnnbp/conv.py` is im2col and three
+# The code behind these numbers used to be much longer. For tiny inputs it kept per-shape plans
+# of precomputed indices and dense scatter matrices; it chose among three column layouts and two
+# scatter strategies by size thresholds, and ran max-pooling as a hand-tuned scan. That bought
+# microseconds on $5\times5$ inputs and some milliseconds on large ones, and nobody could read
+# it next to its docstring. Now `cnnbp/conv.py` is im2col and three
 # matrix products beside the equations; the windows, the columns and their adjoint live in one
 # private module; max-pooling takes each window's first maximum, by argmax when there are few
 # windows and tap by tap when there are many. What stayed is what a benchmark case showed to be
-# worth more than a factor 1.25, each piece commented in the code with its measured gain:
+# needed, each piece commented in the code with its measured gain:
 #
 # - for small inputs, one gather and one scatter through an index map cached per shape,
-#   instead of one copy and one add per kernel tap (the seed's layers);
+#   instead of one copy and one add per kernel tap, and the argument checks remembered per
+#   call signature (the seed's layers);
 # - the batch as the innermost axis of the columns for batches of small images (LeNet's second
 #   layer), and, with stride 1, each tap's columns added back as one contiguous run (MNIST's
 #   first layer);
-# - for many pooling windows, the work done over blocks of image planes that stay in cache.
+# - for many pooling windows, the work done over blocks of image planes that stay in cache,
+#   with each delta routed by a mask applied to its bit pattern, since `np.where` branches on
+#   every entry.
 #
 # To check that nothing became slow, `benchmarks/compare.py` timed this code and the previous
 # code on every case, each version in a process of its own, alternating. The ratio is the new
@@ -284,8 +287,8 @@ show_markdown(
     "numpy call costs about as much whatever it computes "
     f"({call_us:.1f} µs for one addition on this machine), so the time is "
     "the number of calls: the old code met the tighter goal by skipping "
-    "them, with the caches of checked arguments and per-shape plans that "
-    f"made it unreadable. {goal:.0f} µs still leaves the seed's layers "
+    "most of them, with per-shape plans of precomputed indices and matrices "
+    f"that nobody could follow. {goal:.0f} µs still leaves the seed's layers "
     "far faster than PyTorch on the same shapes: "
     + ", ".join(f"{c['name']} {c['cnnbp_us']:.0f} µs against PyTorch's "
                 f"{c['torch_us']:.0f} µs" for c in tiny_rec) + ".")
