@@ -58,32 +58,34 @@ from cnnbp import loops  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 
-# name, kind, x shape, w shape or pool size, conv params, dtype, goal ratio, goal in µs
+# name, kind, x shape, w shape or pool size, conv / pool params, dtype, goal ratio, goal in µs
 CASES = [
-    dict(name="tiny conv", kind="conv", x=(1, 1, 5, 5), w=(1, 1, 2, 2), dtype="float64", goal=0.44, goal_us=35.0),
+    dict(name="tiny conv", kind="conv", x=(1, 1, 5, 5), w=(1, 1, 2, 2), dtype="float64", goal=0.44, goal_us=100.0),
     dict(name="LeNet conv2 f32", kind="conv", x=(64, 6, 14, 14), w=(16, 6, 5, 5), dtype="float32", goal=1.98),
     dict(name="LeNet conv2 f64", kind="conv", x=(64, 6, 14, 14), w=(16, 6, 5, 5), dtype="float64", goal=1.20),
     dict(name="MNIST conv1 f32", kind="conv", x=(64, 1, 28, 28), w=(8, 1, 3, 3), padding=1, dtype="float32", goal=0.39),
     dict(name="32->64 conv f64", kind="conv", x=(8, 32, 32, 32), w=(64, 32, 3, 3), padding=1, dtype="float64", goal=0.88),
     dict(name="32->64 conv s2 f32", kind="conv", x=(8, 32, 32, 32), w=(64, 32, 3, 3), padding=1, stride=2, dtype="float32", goal=1.64),
+    dict(name="dilated conv f64", kind="conv", x=(16, 8, 24, 24), w=(16, 8, 3, 3), padding=2, dilation=2, dtype="float64"),
     dict(name="max-pool 2x2 f32", kind="maxpool", x=(64, 8, 28, 28), size=2, dtype="float32", goal=0.88),
     dict(name="max-pool 2x2 f64", kind="maxpool", x=(8, 64, 32, 32), size=2, dtype="float64", goal=0.88),
-    dict(name="seed conv+pool", kind="seed", x=(1, 1, 5, 5), w=(1, 1, 2, 2), dtype="float64", goal_us=35.0),
+    dict(name="max-pool 3x3 s2 f32", kind="maxpool", x=(64, 8, 28, 28), size=3, stride=2, dtype="float32"),
+    dict(name="seed conv+pool", kind="seed", x=(1, 1, 5, 5), w=(1, 1, 2, 2), dtype="float64", goal_us=100.0),
 ]  # fmt: skip
 
 
 _CONV_DEFAULTS = dict(stride=1, padding=0, dilation=1)
 
 
-def _make(case, rng):
-    """Return (cnnbp_step, loops_step, torch_step or None, shape text) for one case."""
+def _make(case, rng, with_products=True):
+    """Return (cnnbp_step, loops_step, shape text, arrays, products step or None) for one case."""
     dt = np.dtype(case["dtype"])
     x = rng.standard_normal(case["x"]).astype(dt)
     kind = case["kind"]
     if kind == "conv" or kind == "seed":
         w = rng.standard_normal(case["w"]).astype(dt)
         b = rng.standard_normal(case["w"][0]).astype(dt)
-        hp = dict(stride=case.get("stride", 1), padding=case.get("padding", 0), dilation=1)
+        hp = {k: case.get(k, v) for k, v in _CONV_DEFAULTS.items()}
         y = cnnbp.conv2d(x, w, b, **hp)
         dy = rng.standard_normal(y.shape).astype(dt)
         # name every setting that differs from conv2d's default (padding 1 is not a default)
@@ -91,10 +93,10 @@ def _make(case, rng):
             f", {k} {v}" for k, v in hp.items() if v != _CONV_DEFAULTS[k]
         )
     else:
-        size = case["size"]
-        y = cnnbp.max_pool2d(x, size)
+        size, stride = case["size"], case.get("stride")
+        y = cnnbp.max_pool2d(x, size, stride)
         dy = rng.standard_normal(y.shape).astype(dt)
-        shape = f"x {case['x']}, size {size}"
+        shape = f"x {case['x']}, size {size}" + ("" if stride is None else f", stride {stride}")
 
     if kind == "conv":
 
@@ -105,8 +107,8 @@ def _make(case, rng):
     elif kind == "maxpool":
 
         def ours(m=cnnbp):
-            m.max_pool2d(x, size)
-            return m.max_pool2d_backward(dy, x, size)
+            m.max_pool2d(x, size, stride)
+            return m.max_pool2d_backward(dy, x, size, stride)
 
     else:  # the seed's conv -> 2x2 max-pool, forward and backward
         yc = cnnbp.conv2d(x, w, b)
@@ -126,7 +128,7 @@ def _make(case, rng):
         loop_step,
         shape,
         (x, w if kind != "maxpool" else None, b if kind != "maxpool" else None, dy),
-        _products(case, y.shape, rng) if kind == "conv" else None,
+        _products(case, y.shape, rng) if kind == "conv" and with_products else None,
     )
 
 
@@ -175,18 +177,18 @@ def _torch_step(case, arrays):
     if kind == "conv":
         wt = torch.tensor(w, requires_grad=True)
         bt = torch.tensor(b, requires_grad=True)
-        hp = dict(stride=case.get("stride", 1), padding=case.get("padding", 0))
+        hp = {k: case.get(k, v) for k, v in _CONV_DEFAULTS.items()}
 
         def step():
             xt.grad = wt.grad = bt.grad = None
             F.conv2d(xt, wt, bt, **hp).backward(dyt)
 
     elif kind == "maxpool":
-        size = case["size"]
+        size, stride = case["size"], case.get("stride")
 
         def step():
             xt.grad = None
-            F.max_pool2d(xt, size).backward(dyt)
+            F.max_pool2d(xt, size, stride).backward(dyt)
 
     else:
         wt = torch.tensor(w, requires_grad=True)

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._fastconv import _conv_args, _pad
-from .pool import _pool_args
+from ._validate import conv_args, pool_args
 
 __all__ = [
     "avg_pool2d",
@@ -75,10 +74,10 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> np.ndarray:
            [-4.5, -4.5, -4.5],
            [-4.5, -4.5, -4.5]])
     """
-    x, w, b, _, (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _conv_args(
+    x, w, b, _, (sh, sw), (ph, pw), (dh, dw), (ho, wo) = conv_args(
         x, w, b, stride, padding, dilation
     )
-    xp = _pad(x, ph, pw)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     n_batch, c_in = x.shape[:2]
     c_out, _, kh, kw = w.shape
     y = np.zeros((n_batch, c_out, ho, wo), dtype=x.dtype)
@@ -149,10 +148,10 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
     array([[ 8., 12.],
            [20., 24.]])
     """
-    x, w, _, dy, (sh, sw), (ph, pw), (dh, dw_), (ho, wo) = _conv_args(
+    x, w, _, dy, (sh, sw), (ph, pw), (dh, dw_), (ho, wo) = conv_args(
         x, w, None, stride, padding, dilation, dy=dy
     )
-    xp = _pad(x, ph, pw)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     n_batch, c_in, h, wd = x.shape
     c_out, _, kh, kw = w.shape
     dxp = np.zeros(xp.shape, dtype=x.dtype)
@@ -209,7 +208,7 @@ def max_pool2d(x, size=2, stride=None) -> np.ndarray:
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    x, _, (kh, kw), (sh, sw), (ho, wo) = _pool_args(x, size, stride, what="max_pool2d")
+    x, _, (kh, kw), (sh, sw), (ho, wo) = pool_args(x, size, stride, what="max_pool2d")
     n_batch, channels = x.shape[:2]
     y = np.zeros((n_batch, channels, ho, wo), dtype=x.dtype)
     for n in range(n_batch):
@@ -263,7 +262,7 @@ def max_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
     array([[2., 0.],
            [0., 0.]])
     """
-    x, dy, (kh, kw), (sh, sw), (ho, wo) = _pool_args(
+    x, dy, (kh, kw), (sh, sw), (ho, wo) = pool_args(
         x, size, stride, dy=dy, what="max_pool2d_backward"
     )
     n_batch, channels = x.shape[:2]
@@ -318,7 +317,7 @@ def avg_pool2d(x, size=2, stride=None) -> np.ndarray:
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
-    x, _, (kh, kw), (sh, sw), (ho, wo) = _pool_args(x, size, stride, what="avg_pool2d")
+    x, _, (kh, kw), (sh, sw), (ho, wo) = pool_args(x, size, stride, what="avg_pool2d")
     n_batch, channels = x.shape[:2]
     y = np.zeros((n_batch, channels, ho, wo), dtype=x.dtype)
     for n in range(n_batch):
@@ -369,7 +368,7 @@ def avg_pool2d_backward(dy, x, size=2, stride=None) -> np.ndarray:
     array([[1., 1., 0.],
            [1., 1., 0.]])
     """
-    x, dy, (kh, kw), (sh, sw), (ho, wo) = _pool_args(
+    x, dy, (kh, kw), (sh, sw), (ho, wo) = pool_args(
         x, size, stride, dy=dy, what="avg_pool2d_backward"
     )
     n_batch, channels = x.shape[:2]

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from . import activations, conv, dense, losses, pool
-from ._validate import as_array, as_int, as_pair, check_shape
+from ._validate import as_array, as_int, as_pair, check_shape, conv_hyper, pool_hyper
 
 __all__ = [
     "SGD",
@@ -131,8 +131,8 @@ class Module:
             for g in m.grads.values():
                 g.fill(0)
 
-    def _cached(self, name: str):
-        value = getattr(self, name, None)
+    def _cached(self, value):
+        """`value`, what :meth:`forward` cached; ``RuntimeError`` if it has not run yet."""
         if value is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         return value
@@ -189,9 +189,7 @@ class Conv2d(Module):
         c_in = as_int(in_channels, "in_channels")
         c_out = as_int(out_channels, "out_channels")
         kh, kw = as_pair(kernel_size, "kernel_size")
-        self.stride = as_pair(stride, "stride")
-        self.padding = as_pair(padding, "padding", minimum=0)
-        self.dilation = as_pair(dilation, "dilation")
+        self.stride, self.padding, self.dilation = conv_hyper(stride, padding, dilation)
         dt = _float_dtype(dtype)
         fan_in, fan_out = c_in * kh * kw, c_out * kh * kw
         self.params["w"] = _init_weight((c_out, c_in, kh, kw), fan_in, fan_out, init,
@@ -207,7 +205,7 @@ class Conv2d(Module):
                            self.stride, self.padding, self.dilation)
 
     def backward(self, dy) -> np.ndarray:
-        dx, dw, db = conv.conv2d_backward(dy, self._cached("_x"), self.params["w"],
+        dx, dw, db = conv.conv2d_backward(dy, self._cached(self._x), self.params["w"],
                                           self.stride, self.padding, self.dilation)
         self.grads["w"] += dw
         if "b" in self.grads:
@@ -221,21 +219,21 @@ class Conv2d(Module):
 
 
 class _Pool(Module):
-    _kind = "max"  # looked up at call time: pool.max_pool2d / pool.max_pool2d_backward
+    """A pooling layer: `_forward` and `_backward` are the subclass's pair of functions."""
 
     def __init__(self, size=2, stride=None):
         super().__init__()
+        pool_hyper(size, stride)  # bad arguments fail here, with the functions' messages
         self.size = size
         self.stride = stride
         self._x = None
 
     def forward(self, x) -> np.ndarray:
         self._x = as_array(x, "x")
-        return getattr(pool, f"{self._kind}_pool2d")(self._x, self.size, self.stride)
+        return self._forward(self._x, self.size, self.stride)
 
     def backward(self, dy) -> np.ndarray:
-        backward = getattr(pool, f"{self._kind}_pool2d_backward")
-        return backward(dy, self._cached("_x"), self.size, self.stride)
+        return self._backward(dy, self._cached(self._x), self.size, self.stride)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(size={self.size}, stride={self.stride})"
@@ -260,6 +258,9 @@ class MaxPool2d(_Pool):
              [13., 15.]]]])
     """
 
+    _forward = staticmethod(pool.max_pool2d)
+    _backward = staticmethod(pool.max_pool2d_backward)
+
 
 class AvgPool2d(_Pool):
     """Average-pooling layer around :func:`cnnbp.avg_pool2d`.
@@ -280,7 +281,8 @@ class AvgPool2d(_Pool):
              [10.5, 12.5]]]])
     """
 
-    _kind = "avg"
+    _forward = staticmethod(pool.avg_pool2d)
+    _backward = staticmethod(pool.avg_pool2d_backward)
 
 
 class Sigmoid(Module):
@@ -305,7 +307,7 @@ class Sigmoid(Module):
         return self._s
 
     def backward(self, dy) -> np.ndarray:
-        return activations.sigmoid_backward(dy, self._cached("_s"))
+        return activations.sigmoid_backward(dy, self._cached(self._s))
 
 
 class ReLU(Module):
@@ -328,7 +330,7 @@ class ReLU(Module):
         return activations.relu(self._z)
 
     def backward(self, dy) -> np.ndarray:
-        return activations.relu_backward(dy, self._cached("_z"))
+        return activations.relu_backward(dy, self._cached(self._z))
 
 
 class Flatten(Module):
@@ -355,7 +357,7 @@ class Flatten(Module):
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dy) -> np.ndarray:
-        shape = self._cached("_shape")
+        shape = self._cached(self._shape)
         dy = as_array(dy, "dy")
         check_shape(dy, (shape[0], int(np.prod(shape[1:]))), "dy", "the forward output's shape")
         return dy.reshape(shape)
@@ -412,7 +414,7 @@ class Linear(Module):
         return dense.linear(self._x, self.params["w"], self.params.get("b"))
 
     def backward(self, dy) -> np.ndarray:
-        dx, dw, db = dense.linear_backward(dy, self._cached("_x"), self.params["w"])
+        dx, dw, db = dense.linear_backward(dy, self._cached(self._x), self.params["w"])
         self.grads["w"] += dw
         if "b" in self.grads:
             self.grads["b"] += db

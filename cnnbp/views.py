@@ -16,8 +16,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._fastconv import _check_nonempty, _conv_args, _hyper, _im2col_cols, _out_len, _scatter
-from ._validate import as_array, as_int, as_pair, check_ndim, check_shape, common_dtype
+from . import _im2col
+from ._validate import (
+    as_4d,
+    as_array,
+    as_pair,
+    as_x_shape,
+    check_ndim,
+    check_shape,
+    common_dtype,
+    conv_args,
+    conv_hyper,
+    out_hw,
+)
 from .conv import conv2d
 
 __all__ = ["col2im", "conv2d_matrix", "conv2d_terms", "conv_transpose2d", "delta_full_conv", "im2col"]
@@ -66,16 +77,11 @@ def im2col(x, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
            [3., 4., 6., 7.],
            [4., 5., 7., 8.]])
     """
-    x = as_array(x, "x")
-    check_ndim(x, 4, "x", "(N, C, H, W)")
-    _check_nonempty(x, "x")
-    kh, kw = as_pair(kernel_hw, "kernel_hw", 1)
-    st, pad, dil = _hyper(stride, padding, dilation)
-    out_hw = (
-        _out_len(x.shape[2], kh, st[0], pad[0], dil[0], "height", "im2col"),
-        _out_len(x.shape[3], kw, st[1], pad[1], dil[1], "width", "im2col"),
-    )
-    return _im2col_cols(x, kh, kw, st, pad, dil, out_hw)
+    x = as_4d(x, "x", "(N, C, H, W)")
+    kernel_hw = as_pair(kernel_hw, "kernel_hw", 1)
+    st, pad, dil = conv_hyper(stride, padding, dilation)
+    hw = out_hw(x.shape[2:], kernel_hw, st, pad, dil, "im2col")
+    return _im2col.im2col(x, kernel_hw, st, pad, dil, hw)
 
 
 def col2im(cols, x_shape, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -123,22 +129,17 @@ def col2im(cols, x_shape, kernel_hw, stride=1, padding=0, dilation=1) -> np.ndar
     """
     cols = as_array(cols, "cols")
     check_ndim(cols, 3, "cols", "(N, C*kh*kw, H_out*W_out)")
-    if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4:
-        raise ValueError(f"x_shape must be a tuple (N, C, H, W) of 4 ints, got {x_shape!r}")
-    n, c, h, w_ = (as_int(v, f"x_shape[{i}]", 1) for i, v in enumerate(x_shape))
-    kh, kw = as_pair(kernel_hw, "kernel_hw", 1)
-    st, pad, dil = _hyper(stride, padding, dilation)
-    out_hw = (
-        _out_len(h, kh, st[0], pad[0], dil[0], "height", "col2im"),
-        _out_len(w_, kw, st[1], pad[1], dil[1], "width", "col2im"),
-    )
+    x_shape = as_x_shape(x_shape, "(N, C, H, W)")
+    kernel_hw = as_pair(kernel_hw, "kernel_hw", 1)
+    st, pad, dil = conv_hyper(stride, padding, dilation)
+    hw = out_hw(x_shape[2:], kernel_hw, st, pad, dil, "col2im")
     check_shape(
         cols,
-        (n, c * kh * kw, out_hw[0] * out_hw[1]),
+        (x_shape[0], x_shape[1] * kernel_hw[0] * kernel_hw[1], hw[0] * hw[1]),
         "cols",
-        f"the im2col shape for x_shape {tuple(x_shape)} and kernel ({kh}, {kw})",
+        f"the im2col shape for x_shape {x_shape} and kernel {kernel_hw}",
     )
-    return _scatter(cols, (n, c, h, w_), (kh, kw), st, pad, dil, out_hw)
+    return _im2col.col2im(cols, x_shape, kernel_hw, st, pad, dil, hw)
 
 
 def conv2d_matrix(w, in_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -190,27 +191,18 @@ def conv2d_matrix(w, in_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
     array([[1., 2., 0., 3., 4., 0.],
            [0., 1., 2., 0., 3., 4.]])
     """
-    w = as_array(w, "w")
-    check_ndim(w, 4, "w", "(C_out, C_in, kh, kw)")
-    _check_nonempty(w, "w")
-    h, wd = as_pair(in_hw, "in_hw", 1)
-    co, ci, kh, kw = w.shape
-    st, pad, dil = _hyper(stride, padding, dilation)
-    ho = _out_len(h, kh, st[0], pad[0], dil[0], "height", "conv2d_matrix")
-    wo = _out_len(wd, kw, st[1], pad[1], dil[1], "width", "conv2d_matrix")
-    o, c, i, j, p, q = np.ix_(*(np.arange(s) for s in (co, ci, ho, wo, kh, kw)))
-    u = i * st[0] + p * dil[0] - pad[0]
-    v = j * st[1] + q * dil[1] - pad[1]
-    shape = (co, ci, ho, wo, kh, kw)
-    u, v = np.broadcast_to(u, shape), np.broadcast_to(v, shape)
-    rows = np.broadcast_to((o * ho + i) * wo + j, shape)
-    colidx = np.broadcast_to((c * h + u) * wd + v, shape)
-    vals = np.broadcast_to(w[:, :, None, None, :, :], shape)
-    inside = (u >= 0) & (u < h) & (v >= 0) & (v < wd)
-    mat = np.zeros((co * ho * wo, ci * h * wd), dtype=w.dtype)
+    w = as_4d(w, "w", "(C_out, C_in, kh, kw)")
+    (h, wd), (co, ci, kh, kw) = as_pair(in_hw, "in_hw", 1), w.shape
+    st, (ph, pw), dil = conv_hyper(stride, padding, dilation)
+    ho, wo = out_hw((h, wd), (kh, kw), st, (ph, pw), dil, "conv2d_matrix")
+    i, j, p, q, u, v = conv2d_terms((h, wd), (kh, kw), st, (ph, pw), dil).T
+    u, v = u - ph, v - pw  # conv2d_terms indexes the padded input
+    inside = (u >= 0) & (u < h) & (v >= 0) & (v < wd)  # taps on padding meet zeros: no entry
+    i, j, p, q, u, v = (a[inside] for a in (i, j, p, q, u, v))
+    mat = np.zeros((co, ho, wo, ci, h, wd), dtype=w.dtype)
     # For fixed (o, i, j) distinct taps hit distinct (c, u, v), so plain assignment is exact.
-    mat[rows[inside], colidx[inside]] = vals[inside]
-    return mat
+    mat[:, i, j, :, u, v] = w[:, :, p, q].transpose(2, 0, 1)
+    return mat.reshape(co * ho * wo, ci * h * wd)
 
 
 def _transpose_out_len(n_out, k, s, p, d, size, axis):
@@ -283,18 +275,14 @@ def conv_transpose2d(dy, w, stride=1, padding=0, dilation=1, output_size=None) -
     >>> conv_transpose2d(dy, w, stride=2, output_size=(3, 5)).shape
     (1, 1, 3, 5)
     """
-    dy = as_array(dy, "dy")
-    check_ndim(dy, 4, "dy", "(N, C_out, H_out, W_out)")
-    _check_nonempty(dy, "dy")
-    w = as_array(w, "w")
-    check_ndim(w, 4, "w", "(C_out, C_in, kh, kw)")
-    _check_nonempty(w, "w")
+    dy = as_4d(dy, "dy", "(N, C_out, H_out, W_out)")
+    w = as_4d(w, "w", "(C_out, C_in, kh, kw)")
     if dy.shape[1] != w.shape[0]:
         raise ValueError(
             f"channel mismatch: dy has {dy.shape[1]} channels (dy shape {dy.shape}) but w has "
             f"C_out={w.shape[0]} (w shape {w.shape})"
         )
-    st, pad, dil = _hyper(stride, padding, dilation)
+    st, pad, dil = conv_hyper(stride, padding, dilation)
     if output_size is None:
         size = (None, None)
     else:
@@ -307,7 +295,7 @@ def conv_transpose2d(dy, w, stride=1, padding=0, dilation=1, output_size=None) -
     dy = dy.astype(dtype, copy=False)
     wmat = w.astype(dtype, copy=False).reshape(co, ci * kh * kw)
     dcols = np.matmul(wmat.T, dy.reshape(n, co, ho * wo))
-    return _scatter(dcols, (n, ci, h, wd), (kh, kw), st, pad, dil, (ho, wo))
+    return _im2col.col2im(dcols, (n, ci, h, wd), (kh, kw), st, pad, dil, (ho, wo))
 
 
 def delta_full_conv(dy, w, x_shape, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -372,19 +360,15 @@ def delta_full_conv(dy, w, x_shape, stride=1, padding=0, dilation=1) -> np.ndarr
     >>> bool(np.allclose(delta_full_conv(dy, w, x.shape), conv2d_backward(dy, x, w)[0]))
     True
     """
-    if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4:
-        raise ValueError(f"x_shape must be a tuple (N, C_in, H, W) of 4 ints, got {x_shape!r}")
-    n, ci, h, wd = (as_int(v, f"x_shape[{i}]", 1) for i, v in enumerate(x_shape))
+    n, ci, h, wd = as_x_shape(x_shape, "(N, C_in, H, W)")
     dy, w = as_array(dy, "dy"), as_array(w, "w")
     # A stand-in for x: only its shape and dtype matter, so a zero-stride view costs nothing.
     x_like = np.broadcast_to(np.zeros((), dtype=common_dtype(dy, w)), (n, ci, h, wd))
-    _, w, _, dy, st, pad, dil, out_hw = _conv_args(
-        x_like, w, None, stride, padding, dilation, dy=dy
-    )
+    _, w, _, dy, st, pad, dil, hw = conv_args(x_like, w, None, stride, padding, dilation, dy)
     co, _, kh, kw = w.shape
     sh, sw = st
     # 1. dilate delta: s-1 zeros between neighbours puts each delta where its window began
-    hd, wdd = (out_hw[0] - 1) * sh + 1, (out_hw[1] - 1) * sw + 1
+    hd, wdd = (hw[0] - 1) * sh + 1, (hw[1] - 1) * sw + 1
     if sh == 1 and sw == 1:
         dyd = dy
     else:

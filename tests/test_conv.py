@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cnnbp._fastconv
 from cnnbp import (
     check_gradient,
     col2im,
@@ -59,16 +58,8 @@ def test_conv2d_backward_matches_finite_differences(rng, case):
     check_gradient(lambda _: np.sum(conv2d(x, w, b, **hp) * dy), b, db, name="db")
 
 
-@pytest.fixture(params=["index", "sliced"])
-def gather_path(request, monkeypatch):
-    """Tiny inputs gather through a cached index map; force the strided-slice path too."""
-    if request.param == "sliced":
-        monkeypatch.setattr(cnnbp._fastconv, "_SMALL", -1)
-    return request.param
-
-
 @pytest.mark.parametrize("case", FD_CASES, ids=_case_id)
-def test_equivalent_views_of_dx(rng, case, gather_path):
+def test_equivalent_views_of_dx(rng, case):
     """delta_full_conv, conv_transpose2d, col2im(W^T dy) and C^T dy all equal conv2d_backward's dx."""
     x, w, _, hp = _data(rng, case)
     y = conv2d(x, w, **hp)
@@ -88,7 +79,7 @@ def test_equivalent_views_of_dx(rng, case, gather_path):
 
 
 @pytest.mark.parametrize("case", FD_CASES, ids=_case_id)
-def test_im2col_product_and_output_shape(rng, case, gather_path):
+def test_im2col_product_and_output_shape(rng, case):
     x, w, b, hp = _data(rng, case)
     y = conv2d(x, w, b, **hp)
     assert y.shape[2:] == conv2d_output_shape(x.shape[2:], w.shape[2:], **hp)

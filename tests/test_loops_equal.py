@@ -17,7 +17,13 @@ CONV_SHAPES = {
     "rect": (2, 3, 2, 7, 6, 3, 2),
     "wide": (3, 2, 4, 6, 8, 2, 3),
     "row-kernel": (1, 4, 3, 5, 7, 1, 3),
-    "batch-1ch": (3, 1, 2, 6, 5, 2, 3),  # N > 1 through the small path
+    "batch-1ch": (3, 1, 2, 6, 5, 2, 3),
+    # more than cnnbp._im2col.SMALL column entries at stride 1: strided copies and adds (not
+    # one take and one bincount), one image (the per-image layout), a batch of small planes
+    # (batch innermost) and a batch of planes of 256 outputs or more (per image again)
+    "large-one-image": (1, 3, 2, 20, 18, 3, 3),
+    "large-batch": (4, 3, 2, 12, 10, 3, 3),
+    "large-planes": (2, 2, 3, 19, 20, 3, 2),
 }
 CONV_GRID = [
     pytest.param(shape, s, p, d, id=f"{name}-s{s}-p{p}-d{d}")
@@ -27,23 +33,9 @@ CONV_GRID = [
 ]
 
 
-@pytest.fixture(params=["auto", "small-dense", "small-bincount", "image", "batch", "chwn"])
-def conv_path(request, monkeypatch):
-    """Force each internal strategy of the fast conv: small-index (its input gradient by a
-    dense product or by bincount), or one im2col layout."""
-    if request.param == "small-dense":
-        monkeypatch.setattr(cnnbp._fastconv, "_DENSE", 1 << 62)
-    elif request.param == "small-bincount":
-        monkeypatch.setattr(cnnbp._fastconv, "_DENSE", -1)
-    elif request.param != "auto":
-        monkeypatch.setattr(cnnbp._fastconv, "_SMALL", -1)
-        monkeypatch.setattr(cnnbp._fastconv, "_layout", lambda n, c_in, k, p: request.param)
-    return request.param
-
-
 @functools.cache
 def _loop_reference(shape, stride, padding, dilation):
-    """Data and the loop version's results for one grid point (shared by the three paths)."""
+    """Data and the loop version's results for one grid point."""
     n, ci, co, h, w, kh, kw = shape
     rng = np.random.default_rng(hash((shape, stride, padding, dilation)) % 2**32)
     x = rng.standard_normal((n, ci, h, w))
@@ -56,7 +48,7 @@ def _loop_reference(shape, stride, padding, dilation):
 
 
 @pytest.mark.parametrize(("shape", "stride", "padding", "dilation"), CONV_GRID)
-def test_conv_loops_equal_fast(shape, stride, padding, dilation, conv_path):
+def test_conv_loops_equal_fast(shape, stride, padding, dilation):
     x, wt, b, dy, hp, y_loops, grads_loops = _loop_reference(shape, stride, padding, dilation)
     np.testing.assert_allclose(cnnbp.conv2d(x, wt, b, **hp), y_loops, rtol=1e-12, atol=1e-12)
     grads = cnnbp.conv2d_backward(dy, x, wt, **hp)
@@ -69,7 +61,7 @@ def test_conv_loops_equal_fast(shape, stride, padding, dilation, conv_path):
     [((1, 2), (2, 0), (2, 1)), ((3, 1), (0, 1), (1, 2))],
     ids=["mixed-a", "mixed-b"],
 )
-def test_conv_loops_equal_fast_float32_pairs(rng, stride, padding, dilation, conv_path):
+def test_conv_loops_equal_fast_float32_pairs(rng, stride, padding, dilation):
     x = rng.standard_normal((2, 3, 7, 8)).astype(np.float32)
     wt = rng.standard_normal((2, 3, 3, 2)).astype(np.float32)
     hp = dict(stride=stride, padding=padding, dilation=dilation)
@@ -85,7 +77,9 @@ def test_conv_loops_equal_fast_float32_pairs(rng, stride, padding, dilation, con
         np.testing.assert_allclose(a, f, rtol=1e-4, atol=1e-4)
 
 
-POOL_SHAPES = {"square": (2, 2, 6, 6), "rect": (1, 3, 5, 8), "tall": (3, 1, 9, 4)}
+# "large": more window entries than cnnbp._im2col.SMALL at stride 1 or with the window as the
+# stride: the backward pass goes tap by tap over blocks of planes instead of one argmax
+POOL_SHAPES = {"square": (2, 2, 6, 6), "rect": (1, 3, 5, 8), "tall": (3, 1, 9, 4), "large": (2, 4, 24, 24)}
 POOL_GRID = [
     pytest.param(shape, size, stride, id=f"{name}-size{size}-stride{stride}".replace(" ", ""))
     for (name, shape), size, stride in itertools.product(
@@ -94,18 +88,8 @@ POOL_GRID = [
 ]
 
 
-@pytest.fixture(params=["auto", "sliced", "sliced-blocks"])
-def pool_path(request, monkeypatch):
-    """Force the fast pools' internal strategies (index gather, strided slices, plane blocks)."""
-    if request.param != "auto":
-        monkeypatch.setattr(cnnbp.pool, "_SMALL", -1)
-    if request.param == "sliced-blocks":
-        monkeypatch.setattr(cnnbp.pool, "_BLOCK_BYTES", 1)  # one plane per block
-    return request.param
-
-
 @pytest.mark.parametrize(("shape", "size", "stride"), POOL_GRID)
-def test_pool_loops_equal_fast(rng, shape, size, stride, pool_path):
+def test_pool_loops_equal_fast(rng, shape, size, stride):
     x = rng.integers(0, 4, shape).astype(float)  # few distinct values: ties everywhere
     y = cnnbp.max_pool2d(x, size, stride)
     np.testing.assert_array_equal(loops.max_pool2d(x, size, stride), y)
@@ -126,7 +110,7 @@ def test_pool_loops_equal_fast(rng, shape, size, stride, pool_path):
 
 
 @pytest.mark.parametrize(("shape", "size", "stride"), POOL_GRID)
-def test_max_pool_loops_equal_fast_with_nan_and_inf(rng, shape, size, stride, pool_path):
+def test_max_pool_loops_equal_fast_with_nan_and_inf(rng, shape, size, stride):
     """NaN counts as larger than every number on every path: a window holding NaN outputs
     NaN and sends its gradient to its first NaN; infinities are ordinary values."""
     x = rng.integers(0, 3, shape).astype(float)  # ties everywhere
@@ -227,3 +211,14 @@ BAD = [
 def test_both_faces_validate_alike(module, make, exc, match):
     with pytest.raises(exc, match=match):
         make(module)
+
+
+def test_max_pool_loops_equal_fast_over_several_blocks(rng):
+    """An input of more than one block of planes (cnnbp.pool pools large inputs a block of
+    about 1 MB at a time), with ties and a NaN in the last block."""
+    x = rng.integers(0, 3, (1, 40, 64, 64)).astype(float)  # 40 planes of 32 KB: two blocks
+    x[0, 35, 3, 4] = np.nan
+    y = cnnbp.max_pool2d(x, 2)
+    np.testing.assert_array_equal(loops.max_pool2d(x, 2), y)
+    dy = rng.standard_normal(y.shape)
+    np.testing.assert_array_equal(loops.max_pool2d_backward(dy, x, 2), cnnbp.max_pool2d_backward(dy, x, 2))

@@ -5,6 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
+import cnnbp
 from cnnbp import check_gradient, check_gradient_projection, conv2d, linear, mse_loss, nn
 
 
@@ -213,6 +214,32 @@ def test_dtype_flows_through_the_network(dtype):
 def test_constructor_errors(make, exc, pattern):
     with pytest.raises(exc, match=pattern):
         make()
+
+
+X4 = np.zeros((1, 1, 6, 6))
+# Each bad argument fails at construction, with the message of the function the layer wraps.
+SAME_MESSAGE = [
+    ("maxpool-stride-0", lambda: nn.MaxPool2d(2, 0), lambda: cnnbp.max_pool2d(X4, 2, 0)),
+    ("maxpool-size-pair-3", lambda: nn.MaxPool2d((2, 2, 2)), lambda: cnnbp.max_pool2d(X4, (2, 2, 2))),
+    ("maxpool-size-float", lambda: nn.MaxPool2d(2.0), lambda: cnnbp.max_pool2d(X4, 2.0)),
+    ("avgpool-size-str", lambda: nn.AvgPool2d(size="a"), lambda: cnnbp.avg_pool2d(X4, "a")),
+    ("avgpool-stride-0", lambda: nn.AvgPool2d(2, (1, 0)), lambda: cnnbp.avg_pool2d(X4, 2, (1, 0))),
+    ("conv-stride-0", lambda: nn.Conv2d(1, 1, 2, stride=0),
+     lambda: cnnbp.conv2d(X4, np.zeros((1, 1, 2, 2)), stride=0)),
+    ("conv-dilation-bool", lambda: nn.Conv2d(1, 1, 2, dilation=True),
+     lambda: cnnbp.conv2d(X4, np.zeros((1, 1, 2, 2)), dilation=True)),
+    ("conv-padding-pair-neg", lambda: nn.Conv2d(1, 1, 2, padding=(0, -1)),
+     lambda: cnnbp.conv2d(X4, np.zeros((1, 1, 2, 2)), padding=(0, -1))),
+]
+
+
+@pytest.mark.parametrize(("make", "call"), [c[1:] for c in SAME_MESSAGE], ids=[c[0] for c in SAME_MESSAGE])
+def test_layers_validate_at_construction_like_the_functions(make, call):
+    with pytest.raises((TypeError, ValueError)) as by_function:
+        call()
+    with pytest.raises(by_function.type) as by_layer:
+        make()
+    assert str(by_layer.value) == str(by_function.value)
 
 
 # ------------------------------------------------------------------------------ SGD

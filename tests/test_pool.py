@@ -169,14 +169,9 @@ NONFINITE = {
 }
 
 
-@pytest.fixture(params=["auto", "sliced", "sliced-blocks", "loops"])
-def max_pool_impl(request, monkeypatch):
-    """``(max_pool2d, max_pool2d_backward)`` on each internal path of the fast pool (index
-    gather, strided slices, one plane per block) and the loop version."""
-    if request.param in ("sliced", "sliced-blocks"):
-        monkeypatch.setattr(cnnbp.pool, "_SMALL", -1)
-    if request.param == "sliced-blocks":
-        monkeypatch.setattr(cnnbp.pool, "_BLOCK_BYTES", 1)
+@pytest.fixture(params=["fast", "loops"])
+def max_pool_impl(request):
+    """``(max_pool2d, max_pool2d_backward)`` of the default path and of the loop version."""
     module = loops if request.param == "loops" else cnnbp
     return module.max_pool2d, module.max_pool2d_backward
 
@@ -190,8 +185,8 @@ def max_pool_impl(request, monkeypatch):
 def test_max_pool_nan_and_inf(max_pool_impl, dtype, plane, size, stride, y_plane, dx_plane):
     fwd, bwd = max_pool_impl
     plane = np.array(plane, dtype)
-    # channel 0 is all zeros (every window's first entry wins), so with one plane per block
-    # the NaN sits in a later block next to a NaN-free one
+    # channel 0 is all zeros (every window's first entry wins): the NaN sits in one channel
+    # next to a NaN-free one
     x = np.stack([np.zeros_like(plane), plane])[None]
     y = fwd(x, size, stride)
     assert y.dtype == dtype

@@ -1,10 +1,13 @@
-"""Project-level checks: lint, and the README's promises that CI relies on."""
+"""Project-level checks: lint, the code-size budgets, and the README's promises that CI relies on."""
 
+import ast
+import io
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
+import tokenize
 
 import pytest
 
@@ -78,3 +81,43 @@ def _public_callables():
 def test_public_callable_has_a_doctest_example(doc):
     """Every public function and class shows itself in a runnable Examples section."""
     assert "Examples\n--------" in doc and ">>>" in doc.split("Examples\n--------", 1)[1]
+
+
+def code_lines(path: pathlib.Path) -> int:
+    """Lines of `path` holding code: no blank lines, comments or docstrings (any statement
+    that is a bare string, so attribute docstrings too)."""
+    source = path.read_text()
+    doc = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            doc.update(range(node.lineno, node.end_lineno + 1))
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+            tokenize.ENDMARKER}
+    lines = set()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type not in skip:
+            lines.update(range(tok.start[0], tok.end[0] + 1))
+    return len(lines - doc)
+
+
+def test_code_lines_counts_code_only(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text('"""Doc\nstring."""\n\n# a comment\nx = (1,\n     2)  # why\n"""attribute doc"""\n'
+                 'def f():\n    """doc"""\n    return """not a\ndocstring"""\n')
+    assert code_lines(f) == 5  # the tuple's two lines, def, and the returned string's two
+
+
+# Issue 13: the package outside cnnbp.viz (the site's figure and table helpers), and the
+# convolution and pooling implementation (conv, pool and their private module).
+BUDGETS = {"package outside cnnbp.viz": 1350, "conv + pool + _im2col": 300}
+
+
+def test_code_line_budgets():
+    package = ROOT / "cnnbp"
+    counts = {p.relative_to(package).as_posix(): code_lines(p) for p in package.rglob("*.py")}
+    totals = {
+        "package outside cnnbp.viz": sum(n for f, n in counts.items() if not f.startswith("viz/")),
+        "conv + pool + _im2col": sum(counts[f] for f in ("conv.py", "pool.py", "_im2col.py")),
+    }
+    over = {k: (totals[k], limit) for k, limit in BUDGETS.items() if totals[k] > limit}
+    assert not over, f"code lines over budget (count, budget): {over}; per file: {counts}"

@@ -201,20 +201,18 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Rectangle
 
+    from ..conv import conv2d_backward
+    from ..views import conv2d_terms
+
     x = np.asarray(x, dtype=np.float64)
     dy = np.asarray(dy, dtype=np.float64)
     if x.ndim != 2 or dy.ndim != 2:
         raise ValueError(f"show_dw_sources needs 2-D x and dy, got shapes {x.shape} and {dy.shape}")
     kh, kw = (int(k) for k in kernel_shape)
-    expected = tuple(
-        (size_in - dilation * (k - 1) - 1) // stride + 1
-        for size_in, k in zip(x.shape, (kh, kw), strict=True)
-    )
-    if dy.shape != expected:
-        raise ValueError(
-            f"dy has shape {dy.shape}, but a {kh}x{kw} kernel with stride {stride} and dilation "
-            f"{dilation} maps x of shape {x.shape} to {expected}"
-        )
+    # The gradient and the products behind it, as the package computes them (its errors too).
+    w0 = np.zeros((1, 1, kh, kw))
+    _, dw, _ = conv2d_backward(dy[None, None], x[None, None], w0, stride=stride, dilation=dilation)
+    terms = conv2d_terms(x.shape, (kh, kw), stride=stride, dilation=dilation)
     fig, axes = plt.subplots(
         kh,
         kw,
@@ -223,31 +221,27 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
     )
     # Cell colours: 0 = not touched by this weight, 1 = touched, 2 = touched with a non-zero delta.
     colours = ListedColormap(["white", "#fde9a9", "#f4a340"])
-    rows = np.arange(dy.shape[0]) * stride
-    cols = np.arange(dy.shape[1]) * stride
     for m in range(kh):
         for n in range(kw):
             ax = axes[m, n]
-            r = rows + m * dilation
-            c = cols + n * dilation
-            grad = float(np.sum(dy * x[np.ix_(r, c)]))
+            # the products w[m, n] * x[r, c] of output (i, j)
+            oi, oj, _, _, r, c = terms[(terms[:, 2] == m) & (terms[:, 3] == n)].T
             role = np.zeros(x.shape)
-            role[np.ix_(r, c)] = np.where(dy != 0, 2, 1)
+            role[r, c] = np.where(dy[oi, oj] != 0, 2, 1)
             ax.imshow(role, cmap=colours, vmin=0, vmax=2)
             for (i, j), v in np.ndenumerate(x):
                 ax.text(j, i - 0.12, fmt.format(v), ha="center", va="center", fontsize=SMALL)
-            for (i, j), delta in np.ndenumerate(dy):
+            for delta, ri, cj in zip(dy[oi, oj], r, c, strict=True):
                 if delta != 0:
-                    ri, cj = r[i], c[j]
                     ax.add_patch(
                         Rectangle((cj - 0.5, ri - 0.5), 1, 1, fill=False, lw=2, ec="black")
                     )
                     ax.text(cj, ri + 0.3, f"δ {delta:+.3g}", ha="center", va="center", fontsize=SMALL)
             ax.add_patch(
                 Rectangle(
-                    (c[0] - 0.5, r[0] - 0.5),
-                    c[-1] - c[0] + 1,
-                    r[-1] - r[0] + 1,
+                    (c.min() - 0.5, r.min() - 0.5),
+                    c.max() - c.min() + 1,
+                    r.max() - r.min() + 1,
                     fill=False,
                     ls="--",
                     lw=1.5,
@@ -257,7 +251,7 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
             ax.set_xticks(range(x.shape[1]))
             ax.set_yticks(range(x.shape[0]))
             ax.tick_params(length=0, labelsize=SMALL)
-            ax.set_title(f"dw[{m}, {n}] = {grad:.6g}", fontsize=TITLE)
+            ax.set_title(f"dw[{m}, {n}] = {dw[0, 0, m, n]:.6g}", fontsize=TITLE)
     fig.tight_layout()
     return fig, axes
 
@@ -400,23 +394,23 @@ def show_pool_routing(x, dy, size=2, stride=None, *, fmt="{:.3f}", titles=None, 
     import matplotlib.pyplot as plt
     from matplotlib.patches import ConnectionPatch, Rectangle
 
-    from .._validate import as_pair
-    from ..pool import max_pool2d_backward
+    from ..pool import avg_pool2d_backward, max_pool2d_backward
 
     x = np.asarray(x, dtype=np.float64)
     dy = np.asarray(dy, dtype=np.float64)
     if x.ndim != 2 or dy.ndim != 2:
         raise ValueError(f"show_pool_routing draws one map: x and dy must be 2-D, got {x.shape} and {dy.shape}")
-    kh, kw = as_pair(size, "size", 1)
-    sh, sw = as_pair(size if stride is None else stride, "stride", 1)
     dx = max_pool2d_backward(dy[None, None], x[None, None], size=size, stride=stride)[0, 0]
-    # One-hot upstream gradients reveal where each window sends its value.
-    targets = {}
+    # One-hot upstream gradients reveal where each window sends its value, and (through the
+    # average, which reads every cell of its window) which cells the window covers.
+    targets, boxes = {}, {}
     for p, q in np.ndindex(dy.shape):
         one = np.zeros_like(dy)
         one[p, q] = 1.0
         hit = max_pool2d_backward(one[None, None], x[None, None], size=size, stride=stride)[0, 0]
         targets[p, q] = tuple(int(v) for v in np.argwhere(hit != 0)[0])
+        rows, cols = np.nonzero(avg_pool2d_backward(one[None, None], x[None, None], size, stride)[0, 0])
+        boxes[p, q] = (cols.min(), rows.min(), cols.max() - cols.min() + 1, rows.max() - rows.min() + 1)
     titles = list(titles) if titles is not None else ["input and windows", "upstream gradient", "routed gradient"]
     widths = [x.shape[1], dy.shape[1], x.shape[1]]
     fig, axes = plt.subplots(
@@ -436,8 +430,9 @@ def show_pool_routing(x, dy, size=2, stride=None, *, fmt="{:.3f}", titles=None, 
         c = colors[n % len(colors)]
         # Inset each window a little, so that overlapping windows stay distinguishable.
         inset = 0.08 + 0.06 * (n % 3)
+        left, top, width, height = boxes[p, q]
         axes[0].add_patch(Rectangle(
-            (q * sw - 0.5 + inset, p * sh - 0.5 + inset), kw - 2 * inset, kh - 2 * inset,
+            (left - 0.5 + inset, top - 0.5 + inset), width - 2 * inset, height - 2 * inset,
             fill=False, lw=2, ec=c, ls="--",
         ))
         axes[1].add_patch(Rectangle((q - 0.45, p - 0.45), 0.9, 0.9, fill=False, lw=2, ec=c))
@@ -511,18 +506,15 @@ def show_conv_windows(
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    def pair(v):
-        return (int(v), int(v)) if np.ndim(v) == 0 else (int(v[0]), int(v[1]))
+    from .._validate import as_pair
+    from ..conv import conv2d_output_shape
+    from ..views import conv2d_terms
 
-    (h, w), (kh, kw) = pair(in_shape), pair(kernel_size)
-    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+    (h, w), (ph, pw) = as_pair(in_shape, "in_shape"), as_pair(padding, "padding", 0)
     hp, wp = h + 2 * ph, w + 2 * pw
-    ho = (hp - dh * (kh - 1) - 1) // sh + 1
-    wo = (wp - dw * (kw - 1) - 1) // sw + 1
-    if ho < 1 or wo < 1:
-        raise ValueError(
-            f"the kernel {(kh, kw)} with dilation {(dh, dw)} does not fit the padded input {(hp, wp)}"
-        )
+    ho, wo = conv2d_output_shape((h, w), kernel_size, stride, padding, dilation)
+    # Every product w[m, n] * x_pad[r, c] of output (i, j), as rows (i, j, m, n, r, c).
+    terms = conv2d_terms((h, w), kernel_size, stride, padding, dilation)
     if ax is None:
         _, ax = plt.subplots(figsize=(0.42 * wp + 0.8, 0.42 * hp + 0.6))
     # Background in one image (padding grey, input white) and the grid as two line collections:
@@ -537,17 +529,14 @@ def show_conv_windows(
         if not (0 <= i < ho and 0 <= j < wo):
             raise ValueError(f"output {(i, j)} is outside the output grid {(ho, wo)}")
         col = colors[k % len(colors)]
-        for m in range(kh):
-            for n in range(kw):
-                r, c = sh * i + dh * m, sw * j + dw * n
-                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fc=col, alpha=0.45, ec=col, lw=1.5))
-                ax.text(c, r, f"{m},{n}", ha="center", va="center", fontsize=fontsize)
+        for _, _, m, n, r, c in terms[(terms[:, 0] == i) & (terms[:, 1] == j)]:
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fc=col, alpha=0.45, ec=col, lw=1.5))
+            ax.text(c, r, f"{m},{n}", ha="center", va="center", fontsize=fontsize)
     if show_unread:
-        rows = {sh * i + dh * m for i in range(ho) for m in range(kh)}
-        cols = {sw * j + dw * n for j in range(wo) for n in range(kw)}
+        read = set(zip(terms[:, 4].tolist(), terms[:, 5].tolist(), strict=True))
         for r in range(ph, ph + h):
             for c in range(pw, pw + w):
-                if r not in rows or c not in cols:
+                if (r, c) not in read:
                     ax.plot([c - 0.4, c + 0.4], [r - 0.4, r + 0.4], color="crimson", lw=1.2)
                     ax.plot([c - 0.4, c + 0.4], [r + 0.4, r - 0.4], color="crimson", lw=1.2)
     ax.set_xlim(-0.5, wp - 0.5)
@@ -721,21 +710,20 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Rectangle
 
+    from .._validate import as_pair
+    from ..conv import conv2d_backward
+    from ..views import conv2d_terms
+
     dy = np.asarray(dy, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     if dy.ndim != 2 or w.ndim != 2:
         raise ValueError(f"show_dx_sources needs 2-D dy and w, got shapes {dy.shape} and {w.shape}")
     h, wd = (int(v) for v in in_shape)
-    s, pad, d = int(stride), int(padding), int(dilation)
-    kh, kw = w.shape
-    expected = tuple(
-        (n + 2 * pad - d * (k - 1) - 1) // s + 1 for n, k in zip((h, wd), (kh, kw), strict=True)
-    )
-    if dy.shape != expected:
-        raise ValueError(
-            f"dy has shape {dy.shape}, but a {kh}x{kw} kernel with stride {s}, padding {pad} and "
-            f"dilation {d} maps an input of shape {(h, wd)} to {expected}"
-        )
+    # The gradient and the products behind it, as the package computes them (its errors too).
+    hp = dict(stride=stride, padding=padding, dilation=dilation)
+    dx = conv2d_backward(dy[None, None], np.zeros((1, 1, h, wd)), w[None, None], **hp)[0][0, 0]
+    terms = conv2d_terms((h, wd), w.shape, **hp)  # rows (i, j, m, n, u, v), (u, v) padded
+    ph, pw = as_pair(padding, "padding", 0)
     cells = [(int(p), int(q)) for p, q in cells]
     for p, q in cells:
         if not (0 <= p < h and 0 <= q < wd):
@@ -748,12 +736,8 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
     # Cell colours: 0 = this output does not read (p, q), 1 = it does.
     colours = ListedColormap(["white", "#fde9a9"])
     for ax, (p, q) in zip(axes, cells, strict=True):
-        links = []
-        for m in range(kh):
-            for n in range(kw):
-                a, b = p + pad - d * m, q + pad - d * n
-                if a % s == 0 and b % s == 0 and 0 <= a // s < dy.shape[0] and 0 <= b // s < dy.shape[1]:
-                    links.append((a // s, b // s, m, n))
+        # the products w[m, n] * x[p, q] of output (i, j)
+        links = terms[(terms[:, 4] == p + ph) & (terms[:, 5] == q + pw)][:, :4]
         role = np.zeros(dy.shape)
         for i, j, _, _ in links:
             role[i, j] = 1
@@ -763,7 +747,7 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
         for i, j, m, n in links:
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2, ec="black"))
             ax.text(j, i + 0.28, f"w[{m},{n}]", ha="center", va="center", fontsize=SMALL)
-        grad = float(sum(dy[i, j] * w[m, n] for i, j, m, n in links))
+        grad = dx[p, q]
         ax.set_xticks(range(dy.shape[1]))
         ax.set_yticks(range(dy.shape[0]))
         ax.tick_params(length=0, labelsize=SMALL)
