@@ -6,9 +6,11 @@ plain helpers that several test files import (``tests/`` is on ``sys.path`` unde
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import yaml
 
@@ -25,7 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-NOTEBOOK_DIRS = ("example", "beyond", "training", "performance")
 
 
 def _nav_files(nav) -> list[str]:
@@ -47,12 +48,24 @@ def url_of(src: str) -> str:
     return (stem[: -len("/index")] if stem.endswith("/index") else stem) + "/"
 
 
-NAV = _nav_files(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"])
+MKDOCS = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+NAV = _nav_files(MKDOCS["nav"])
 PAGES = [(src, url_of(src)) for src in NAV]
+# The mkdocs-jupyter options; its `include` globs are the one list of the notebook pages.
+JUPYTER = next(
+    p["mkdocs-jupyter"] for p in MKDOCS["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p
+)
+# Run as a script by tests/test_training.py, which also checks what it computes.
+TRAINING_PAGE = "training/01_digits.py"
 
 
 def is_notebook(src: str) -> bool:
-    return src.endswith(".py") and src.split("/")[0] in NOTEBOOK_DIRS
+    """A page mkdocs-jupyter renders (the notebook pages are jupytext .py files)."""
+    path = PurePath(DOCS / src)
+    return src.endswith(".py") and any(path.match(glob) for glob in JUPYTER["include"])
+
+
+NOTEBOOK_PAGES = [src for src in NAV if is_notebook(src)]
 
 
 def draws_figures(src: str) -> bool:
@@ -68,6 +81,15 @@ def draws_figures(src: str) -> bool:
             re.M,
         )
     )
+
+
+@functools.cache
+def load_hook(name: str):
+    """A module of ``hooks/``, imported from its path as MkDocs imports it."""
+    spec = importlib.util.spec_from_file_location(f"hooks_{name}", ROOT / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass
