@@ -59,12 +59,11 @@ def on_page_content(html, page, config, files, **kwargs):
 
 def _share_stylesheets(html: str, page_url: str) -> str:
     """Replace each ``<style>`` outside the cells by a link to the same CSS, served once."""
-    body = html.find(_WRAPPER)
-    body_end = html.find(_WRAPPER_END)
+    start, end = html.find(_WRAPPER), html.find(_WRAPPER_END)
+    if start == -1 or end == -1:
+        return html
 
     def replace(m: re.Match) -> str:
-        if body < m.start() < (len(html) if body_end == -1 else body_end):
-            return m.group(0)  # a style an output brought with it: leave it to that output
         css = m.group(1).strip()
         if css.startswith("['"):
             return ""
@@ -72,7 +71,9 @@ def _share_stylesheets(html: str, page_url: str) -> str:
         _css[name] = css
         return f'<link rel="stylesheet" href="{get_relative_url(name, page_url)}">'
 
-    return _STYLE.sub(replace, html)
+    # Styles that outputs bring with them, inside the cells, stay where they are.
+    head, cells, tail = html[:start], html[start:end], html[end:]
+    return _STYLE.sub(replace, head) + cells + _STYLE.sub(replace, tail)
 
 
 class _Headings(HTMLParser):

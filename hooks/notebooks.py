@@ -406,6 +406,10 @@ def on_config(config, **kwargs):
         # Off means off: mkdocs-jupyter's render cache too (keyed on the executed notebook, it
         # cannot go stale, but a build with the cache off should redo everything).
         plugin.config["cache"] = False
+    # The plugin takes its cache folder relative to the working directory: two sites built
+    # from one folder would evict each other's entries at every build.
+    config_dir = os.path.dirname(os.path.abspath(config.config_file_path))
+    plugin.config["cache_dir"] = os.path.join(config_dir, plugin.config["cache_dir"])
     _build = _Build(config)
     return config
 
