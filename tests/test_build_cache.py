@@ -159,6 +159,11 @@ def test_any_change_under_the_package_changes_its_digest(package, edit, new):
     assert (nbhook.tree_digest([package]) != before) is new
 
 
+def test_the_package_digest_does_not_depend_on_where_the_project_is(package):
+    # (a project moved, or a CI cache restored elsewhere, keeps its keys)
+    assert nbhook.tree_digest([package]) == nbhook.tree_digest([ROOT / "cnnbp"])
+
+
 def test_the_environment_digest_lists_the_installed_distributions():
     # numpy's version is in its dist-info folder's name; a different numpy is a different key.
     import numpy
