@@ -8,17 +8,18 @@ executed:
    the plugin's own ``should_include``) is read with jupytext and given a **key**: a hash of the
    page's code cells (source and metadata, not its prose), every file under mkdocs.yml's
    ``watch:`` paths (the package), this module's code as imported, the plugin's execution
-   settings, and the Python and library versions installed. An executed notebook stored under
-   that key in ``.cache/cnnbp/executed/`` is reused if the files the page read while it ran
-   (recorded by an audit hook inside the kernel: ``benchmarks/results.json``, say) are
-   unchanged; otherwise the page is executed again, several kernels at a time, with nbclient,
-   while MkDocs goes on with the rest of the build.
+   settings, Python and the libraries that run the pages. An executed notebook stored under
+   that key in ``.cache/cnnbp/executed/`` is reused if its *deps* are unchanged: the files the
+   page read and the versions of the distributions loaded in its kernel, both recorded by an
+   audit hook inside the kernel while it ran. Otherwise the page is executed again, several
+   kernels at a time, with nbclient, while MkDocs goes on with the rest of the build.
 2. The page's ``File`` keeps its ``src_uri`` (so its URL) but is backed by a *render copy* in
    ``.cache/cnnbp/render/``: the page's current cells with the code cells' outputs from the
    executed notebook. A prose edit therefore shows at once without executing anything, and
    mkdocs-jupyter's own render cache (keyed on the bytes of the file it renders) is correct
-   because the copy embeds the key and a digest of all the hooks (which post-process the
-   rendering but cannot change what a kernel computes, so they are not part of the key).
+   because the copy embeds the key, the source's hash, and a digest of all the hooks and
+   installed versions (the hooks post-process the rendering but cannot change what a kernel
+   computes, so they are not part of the key).
 3. Each page's ``.py`` source is published next to the page for the download button.
 
 A cell that raises fails the build with the page, the cell's number and line, and the traceback.
@@ -62,28 +63,36 @@ CELL_TIMEOUT = 600  # seconds
 _CODE = pathlib.Path(__file__).read_bytes()
 
 # Runs in each kernel before the first cell (IPython's exec_lines: no prompt number, no names
-# left in the page's namespace). Records every file the page opens under the project, so that
-# the cache entry can list them; the interpreter's and the installed packages' files are skipped
-# (the key covers those), and so are the watched folders (hashed whole).
-_TRACK_READS = r"""
+# left in the page's namespace). Records what the page's outputs can depend on besides its code:
+# every module loaded in the kernel (those already loaded, then each import), to know which
+# installed distributions it used, and every file it opens under the project (the interpreter's
+# and the installed packages' files are skipped, and so are the watched folders, hashed whole).
+_TRACK = r"""
 import os, sys
 out = open(LOG, "a", encoding="utf-8", buffering=1)
 seen = set()
 skip = tuple(os.path.join(p, "") for p in SKIP + [sys.prefix, sys.base_prefix, sys.exec_prefix])
+def record(kind, what):
+    if (kind, what) not in seen:
+        seen.add((kind, what))
+        out.write(kind + " " + what + "\n")
+for name in list(sys.modules):
+    record("import", name.partition(".")[0])
 def hook(event, args):
     try:
-        if event != "open" or isinstance(args[0], int):
-            return
-        path = os.path.abspath(os.fsdecode(args[0]))
-        if path in seen or not path.startswith(ROOT) or path.startswith(skip):
-            return
-        seen.add(path)
-        if not any(s in path for s in ("__pycache__", ".egg-info", ".dist-info")):
-            out.write(path + "\n")
+        if event == "import":
+            record("import", args[0].partition(".")[0])
+        elif event == "open" and not isinstance(args[0], int):
+            path = os.path.abspath(os.fsdecode(args[0]))
+            if path.startswith(ROOT) and not path.startswith(skip):
+                if not any(s in path for s in ("__pycache__", ".egg-info", ".dist-info")):
+                    record("open", path)
     except Exception:
         pass
 sys.addaudithook(hook)
 """
+# What reads the notebook and runs it, outside the kernel: part of every key.
+EXECUTOR = ("jupytext", "nbformat", "nbclient", "jupyter-client")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -119,23 +128,46 @@ def tree_digest(paths, exclude=()) -> str:
     return h.hexdigest()
 
 
-def environment_digest() -> str:
-    """Python itself and the name and version of every distribution installed in it.
+def installed() -> dict[str, str]:
+    """Name (normalized) and version of every distribution installed in this Python.
 
     Read from the ``<name>-<version>.dist-info`` folder names in site-packages (standard since
-    PEP 376), which is a thousand times faster than parsing every distribution's metadata.
+    PEP 376), which is a thousand times faster than reading every distribution's metadata.
     """
     folders = site.getsitepackages() + (
         [site.getusersitepackages()] if site.ENABLE_USER_SITE else []
     )
-    names = [
-        n
-        for folder in folders
-        if os.path.isdir(folder)
-        for n in os.listdir(folder)
-        if n.endswith((".dist-info", ".egg-info"))
-    ]
-    return _digest(sys.version, sys.prefix, *sorted(names))
+    found = {}
+    for folder in folders:
+        if os.path.isdir(folder):
+            for n in os.listdir(folder):
+                if n.endswith((".dist-info", ".egg-info")):
+                    name, _, version = n.rsplit(".", 1)[0].partition("-")
+                    found[_normalize(name)] = version
+    return found
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def environment_digest(versions: dict[str, str] | None = None) -> str:
+    """Python and the version of every installed distribution (part of the render stamp)."""
+    versions = installed() if versions is None else versions
+    return _digest(sys.version, sys.prefix, json.dumps(versions, sort_keys=True))
+
+
+def executor_digest(versions: dict[str, str]) -> str:
+    """Python and the libraries that read and run the pages outside the kernel (in the key)."""
+    return _digest(sys.version, sys.prefix, *(f"{n}={versions.get(n)}" for n in EXECUTOR))
+
+
+def distributions_of(modules, provides: dict[str, list[str]]) -> list[str]:
+    """The distributions (normalized names) that provide these top-level modules.
+
+    ``provides`` is ``importlib.metadata.packages_distributions()``.
+    """
+    return sorted({_normalize(d) for m in modules for d in provides.get(m, [])})
 
 
 def code_digest(nb) -> str:
@@ -143,9 +175,11 @@ def code_digest(nb) -> str:
 
 
 def execution_key(src_uri: str, code: str, *, tree: str, environment: str, settings: dict) -> str:
-    """The cache key of one page: all its outputs can depend on, but the files it reads.
+    """The cache key of one page: what its outputs depend on, but what it read and imported.
 
-    ``code`` is the page's `code_digest`; the other arguments are the same for every page.
+    ``code`` is the page's `code_digest`; the other arguments are the same for every page. The
+    files a page read and the distributions it loaded are only known once it has run: each
+    stored execution lists them (its *deps*), and is used only if they are unchanged.
     """
     return _digest(_CODE, src_uri, code, tree, environment, json.dumps(settings, sort_keys=True))
 
@@ -190,7 +224,10 @@ def execute(
     allow_errors: bool,
     cancelled: threading.Event | None = None,
 ):
-    """Execute ``nb`` (in place) in a fresh kernel started in ``root``; return the files it read.
+    """Execute ``nb`` (in place) in a fresh kernel started in ``root``.
+
+    Returns the files under ``root`` the page opened (relative paths) and the top-level modules
+    loaded in its kernel.
 
     The kernel gets this process's environment without ``MPLBACKEND``: ipykernel only *defaults*
     to its inline backend, so an inherited ``MPLBACKEND=Agg`` (common in CI) would drop every
@@ -211,7 +248,7 @@ def execute(
     with tempfile.TemporaryDirectory(prefix="cnnbp-reads-") as tmp:
         reads_log = os.path.join(tmp, "reads")
         setup = {"LOG": reads_log, "ROOT": os.path.join(str(root), ""), "SKIP": skip}
-        prelude = f"exec({_TRACK_READS!r}, {setup!r})"
+        prelude = f"exec({_TRACK!r}, {setup!r})"
         client = NotebookClient(
             nb,
             kernel_name=kernel_name,
@@ -244,10 +281,15 @@ def execute(
             raise PageFailed(f"{label}: the kernel died ({exc})") from None
         except TimeoutError as exc:
             raise PageFailed(f"{label}: a cell ran longer than {CELL_TIMEOUT} s ({exc})") from None
-        if not os.path.exists(reads_log):
-            return []
+        opened, imported = set(), set()
         with open(reads_log, encoding="utf-8") as f:
-            return sorted({os.path.relpath(line.rstrip("\n"), root) for line in f})
+            for line in f:
+                kind, _, what = line.rstrip("\n").partition(" ")
+                if kind == "open":
+                    opened.add(os.path.relpath(what, root))
+                else:
+                    imported.add(what)
+        return sorted(opened), sorted(imported)
 
 
 # -- the render copy -----------------------------------------------------------------------------
@@ -273,7 +315,7 @@ def render_copy(source_nb, executed_nb, *, stamp: dict, kernel_name: str):
     out.metadata = {
         "kernelspec": {"name": kernel_name, "display_name": kernel_name, "language": "python"},
         "language_info": meta.get("language_info", {"name": "python"}),
-        "cnnbp": {**stamp, "reads": meta.get("cnnbp", {}).get("reads", {})},
+        "cnnbp": {**stamp, "deps": meta.get("cnnbp", {}).get("deps", {})},
     }
     out.nbformat, out.nbformat_minor = 4, 5
     return out
@@ -314,7 +356,9 @@ class _Build:
         # this module's own code is part of the key, and all of them are part of the render
         # stamp (mkdocs-jupyter's render cache), so that editing one does not execute anything.
         self.hooks = sorted(m.__file__ for m in config.hooks.values())
-        self.hooks_digest = tree_digest(self.hooks)
+        self.versions = installed()
+        # What mkdocs-jupyter's rendering can depend on besides the notebook and its options.
+        self.render = _digest(tree_digest(self.hooks), environment_digest(self.versions))
         self.kernel_name = plugin.config["kernel_name"] or "python3"
         self.allow_errors = plugin.config["allow_errors"]
         self.execute_ignore = plugin.config["execute_ignore"]
@@ -324,6 +368,18 @@ class _Build:
         self.todo: list[_Page] = []
         self.pool: ThreadPoolExecutor | None = None
         self.cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._provides: dict[str, list[str]] | None = None
+
+    @property
+    def provides(self) -> dict[str, list[str]]:
+        """Which distributions provide which top-level modules (slow: read once, if needed)."""
+        from importlib.metadata import packages_distributions
+
+        with self._lock:
+            if self._provides is None:
+                self._provides = packages_distributions()
+            return self._provides
 
     @property
     def settings(self) -> dict:
@@ -356,33 +412,36 @@ class _Page:
     def nb(self):
         return jupytext.reads(self.text, fmt=self.fmt)
 
-    def entry(self, reads: dict) -> pathlib.Path:
-        """Where the execution of this key that read these files is stored.
+    def entry(self, deps: dict) -> pathlib.Path:
+        """Where the execution of this key with these deps is stored.
 
-        One key can have several entries, one per state of the files it read: putting a data
-        file back as it was finds the outputs it gave then.
+        One key can have several entries, one per state of its deps: putting a data file back
+        as it was finds the outputs it gave then.
         """
-        return (
-            self.entry_dir / f"{self.key}-{_digest(json.dumps(reads, sort_keys=True))[:16]}.ipynb"
-        )
+        return self.entry_dir / f"{self.key}-{_digest(json.dumps(deps, sort_keys=True))[:16]}.ipynb"
 
     def stamp(self, build: _Build) -> dict:
         return {
             "source": self.source,
             "code": self.code,
             "key": self.key,
-            "hooks": build.hooks_digest,
+            "render": build.render,
             "executed": not self.ignored,
         }
 
     def copy_is_current(self, build: _Build) -> bool:
         """Would the render copy be written again exactly as it is?"""
-        stamp, reads = self.stamp(build), self.copy.get("reads", {})
-        return all(self.copy.get(k) == v for k, v in stamp.items()) and _unchanged(build, reads)
+        stamp, deps = self.stamp(build), self.copy.get("deps", {})
+        return all(self.copy.get(k) == v for k, v in stamp.items()) and deps_unchanged(
+            deps, root=build.root, versions=build.versions
+        )
 
 
-def _unchanged(build: _Build, reads: dict) -> bool:
-    return all(file_state(build.root / rel) == state for rel, state in reads.items())
+def deps_unchanged(deps: dict, *, root: pathlib.Path, versions: dict[str, str]) -> bool:
+    """Are the files a page read, and the distributions it loaded, as they were?"""
+    return all(
+        file_state(root / rel) == state for rel, state in deps.get("reads", {}).items()
+    ) and all(versions.get(d) == v for d, v in deps.get("imports", {}).items())
 
 
 _build: _Build | None = None
@@ -420,7 +479,7 @@ def on_config(config, **kwargs):
 def on_files(files, config, **kwargs):
     build, plugin = _build, _plugin(config)
     build.tree = tree = tree_digest(build.watched, exclude=build.hooks)
-    environment = environment_digest()
+    environment = executor_digest(build.versions)
     for f in list(files):
         # (should_include reads every .md file to look for a jupytext header: skip those)
         if not f.src_uri.endswith((".py", ".ipynb")) or not plugin.should_include(f):
@@ -431,7 +490,7 @@ def on_files(files, config, **kwargs):
         )
         build.pages[f.src_uri] = page
         if build.use_cache and page.copy_is_current(build):
-            page.used = page.entry(page.copy.get("reads", {}))
+            page.used = page.entry(page.copy.get("deps", {}))
             if page.used.is_file():
                 os.utime(page.used)  # most recently used: evicted last
         elif page.ignored:
@@ -469,11 +528,12 @@ def on_files(files, config, **kwargs):
 
 
 def _load_entry(build: _Build, page: _Page) -> bool:
-    """Use a stored execution of this key whose recorded reads match the files as they are."""
+    """Use a stored execution of this key whose deps are as they were."""
     for entry in page.entry_dir.glob(f"{page.key}-*.ipynb"):
         # json, not nbformat.read: the entry was written by this module, validation is slow.
         stored = nbformat.from_dict(json.loads(entry.read_text(encoding="utf-8")))
-        if _unchanged(build, stored.metadata.get("cnnbp", {}).get("reads", {})):
+        deps = stored.metadata.get("cnnbp", {}).get("deps", {})
+        if deps_unchanged(deps, root=build.root, versions=build.versions):
             page.executed, page.used = stored, entry
             os.utime(entry)  # most recently used: evicted last
             return True
@@ -492,7 +552,7 @@ def _run(build: _Build, page: _Page):
     """Worker thread: execute one page and store it under its key."""
     nb = nbformat.from_dict(json.loads(json.dumps(page.nb)))
     t = time.perf_counter()
-    read = execute(
+    opened, imported = execute(
         nb,
         label=str(page.rel),
         source_text=page.text,
@@ -504,12 +564,15 @@ def _run(build: _Build, page: _Page):
     )
     seconds = time.perf_counter() - t
     log.info("Executed %s in %.1f s", page.rel, seconds)
-    reads = {rel: file_state(build.root / rel) for rel in read}
-    nb.metadata["cnnbp"] = {"key": page.key, "reads": reads, "seconds": round(seconds, 2)}
+    deps = {
+        "reads": {rel: file_state(build.root / rel) for rel in opened},
+        "imports": {d: build.versions.get(d) for d in distributions_of(imported, build.provides)},
+    }
+    nb.metadata["cnnbp"] = {"key": page.key, "deps": deps, "seconds": round(seconds, 2)}
     # A watched file edited since the key was made: the outputs may come from either version,
     # so they are shown but not stored (serve builds again after the edit anyway).
     if build.use_cache and tree_digest(build.watched, exclude=build.hooks) == build.tree:
-        page.used = page.entry(reads)
+        page.used = page.entry(deps)
         _write_atomically(page.used, dumps(nb))
     return nb
 

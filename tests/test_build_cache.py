@@ -101,7 +101,7 @@ def sample(tmp_path_factory):
     env = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = "Agg"
     try:
-        reads = nbhook.execute(
+        opened, imported = nbhook.execute(
             nb,
             label="sample.py",
             source_text="",
@@ -115,17 +115,27 @@ def sample(tmp_path_factory):
             del os.environ["MPLBACKEND"]
         else:
             os.environ["MPLBACKEND"] = env
-    return nb, reads
+    return nb, opened, imported
 
 
 def test_execution_records_the_files_a_page_read(sample):
-    nb, reads = sample
+    nb, opened, _ = sample
     assert nb.cells[0].outputs[0]["text"] == "42\n\n"
-    assert reads == ["data.txt"]  # and nothing of Python's or of the installed packages
+    assert opened == ["data.txt"]  # and nothing of Python's or of the installed packages
+
+
+def test_execution_records_the_distributions_the_kernel_loaded(sample):
+    _, _, imported = sample
+    from importlib.metadata import packages_distributions
+
+    used = nbhook.distributions_of(imported, packages_distributions())
+    # matplotlib (and numpy under it) imported by the page, ipykernel by the kernel itself
+    assert {"matplotlib", "numpy", "ipykernel"} <= set(used)
+    assert "torch" not in used and "scipy" not in used
 
 
 def test_figures_survive_an_inherited_mplbackend_agg(sample):
-    nb, _ = sample
+    nb, _, _ = sample
     assert any("image/png" in out.get("data", {}) for out in nb.cells[1].outputs), nb.cells[1]
 
 
@@ -164,18 +174,40 @@ def test_the_package_digest_does_not_depend_on_where_the_project_is(package):
     assert nbhook.tree_digest([package]) == nbhook.tree_digest([ROOT / "cnnbp"])
 
 
-def test_the_environment_digest_lists_the_installed_distributions():
-    # numpy's version is in its dist-info folder's name; a different numpy is a different key.
-    import numpy
+@pytest.mark.parametrize("dist", ["numpy", "nbclient", "jupyter-client", "scikit-learn"])
+def test_installed_versions_are_read_right(dist):
+    from importlib.metadata import version
 
-    names = {
-        n
-        for folder in nbhook.site.getsitepackages()
-        for n in os.listdir(folder)
-        if n.endswith(".dist-info")
+    assert nbhook.installed()[dist] == version(dist)
+
+
+@pytest.mark.parametrize(
+    ("change", "valid"),
+    [
+        (lambda root, versions: None, True),
+        (lambda root, versions: (root / "data.txt").write_text("other\n"), False),
+        (lambda root, versions: (root / "data.txt").unlink(), False),
+        (lambda root, versions: (root / "absent.txt").write_text("here now\n"), False),
+        (lambda root, versions: versions.update(numpy="0.0.1"), False),
+        (lambda root, versions: versions.pop("numpy"), False),
+        (lambda root, versions: versions.update(torch="9.9"), True),  # not loaded by the page
+    ],
+    ids=["nothing", "file-edited", "file-deleted", "file-created", "upgrade", "uninstall", "other"],
+)
+def test_a_stored_execution_is_used_only_while_its_deps_are_unchanged(tmp_path, change, valid):
+    (tmp_path / "data.txt").write_text("42\n")
+    versions = {"numpy": "2.0.0", "matplotlib": "3.9.0"}
+    installed = dict(versions)
+    deps = {
+        "reads": {
+            "data.txt": nbhook.file_state(tmp_path / "data.txt"),
+            "absent.txt": nbhook.file_state(tmp_path / "absent.txt"),
+        },
+        "imports": versions,
     }
-    assert f"numpy-{numpy.__version__}.dist-info" in names
-    assert nbhook.environment_digest() == nbhook.environment_digest()
+    assert nbhook.deps_unchanged(deps, root=tmp_path, versions=installed)
+    change(tmp_path, installed)
+    assert nbhook.deps_unchanged(deps, root=tmp_path, versions=installed) is valid
 
 
 def test_the_render_copy_has_the_current_prose_and_the_stored_outputs():

@@ -52,7 +52,7 @@ def runs(request):
     selected = [
         item.callspec.params["src"]
         for item in request.session.items
-        if item.module is request.module and hasattr(item, "callspec")
+        if getattr(item, "module", None) is request.module and hasattr(item, "callspec")
     ]
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="page-script") as pool:
         yield {src: pool.submit(_run, src) for src in selected}
