@@ -355,22 +355,19 @@ def test_the_first_build_executes_every_page(tiny):
     ).read_bytes()
 
 
-def test_an_unchanged_tree_executes_nothing_and_builds_the_same_pages(tiny):
-    root, first = tiny
-    again = _build(root)
-    assert again.returncode == 0, again.log
-    assert again.executed == set()
-    assert "Notebooks: 0 executed, 2 from the cache" in again.log
-    assert again.page("a") == first.page("a")
-
-
-def test_a_code_edit_executes_only_that_page(tiny):
+def test_a_code_edit_executes_only_that_page_and_a_hook_edit_nothing(tiny):
     root, _ = tiny
-    with _edited(root / "docs/nb/a.py", "6 * 7", "6 * 8"):
+    # (an edit to hooks/notebooks.py itself changes every key: see the key tests above)
+    with (
+        _edited(root / "docs/nb/a.py", "6 * 7", "6 * 8"),
+        _edited(root / "hooks" / "notebook_html.py", '"""Tidy', '"""Still tidy'),
+    ):
         built = _build(root)
     assert built.returncode == 0, built.log
     assert built.executed == {"docs/nb/a.py"}
     assert "a says 48" in built.page("a")
+    # both are rendered again: the hooks are part of what mkdocs-jupyter's render cache keys on
+    assert built.log.count("Cache miss") == 2, built.log
 
 
 def test_a_changed_input_file_executes_only_the_page_that_read_it(tiny):
@@ -388,17 +385,6 @@ def test_a_change_under_watch_executes_every_page(tiny):
         built = _build(root)
     assert built.returncode == 0, built.log
     assert built.executed == {"docs/nb/a.py", "docs/nb/b.py"}
-
-
-def test_a_hook_edit_renders_again_without_executing(tiny):
-    # (an edit to hooks/notebooks.py itself changes every key: see the key tests above)
-    root, _ = tiny
-    with _edited(root / "hooks" / "notebook_html.py", '"""Tidy', '"""Still tidy'):
-        built = _build(root)
-    assert built.returncode == 0, built.log
-    assert built.executed == set()
-    # mkdocs-jupyter renders both again: the hooks are part of what its render cache keys on
-    assert built.log.count("Cache miss") == 2, built.log
 
 
 def test_the_cache_off_variable_executes_every_page_and_stores_nothing(tiny):
@@ -437,7 +423,7 @@ def _get(url: str) -> str:
         return r.read().decode("utf-8", "replace")
 
 
-def test_serve_shows_a_prose_edit_without_executing(tiny):
+def test_serve_builds_an_unchanged_tree_and_a_prose_edit_without_executing(tiny):
     """Under `mkdocs serve` as with `mkdocs build` (every serve rebuild is a full build)."""
     root, _ = tiny
     port = _free_port()
@@ -459,7 +445,9 @@ def test_serve_shows_a_prose_edit_without_executing(tiny):
 
     try:
         wait_for(r"Serving on", 300)
-        assert "Notebooks: 0 executed" in "".join(log)  # the tiny site's cache is warm
+        # An unchanged tree: nothing executed, and the same render copies (render cache hits).
+        assert "Notebooks: 0 executed, 2 from the cache" in "".join(log)
+        assert "".join(log).count("Cache hit") == 2
         url = f"http://127.0.0.1:{port}/nb/a/"
         assert "The first version" in _get(url)
         served = len(log)
