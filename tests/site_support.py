@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -85,10 +86,15 @@ def draws_figures(src: str) -> bool:
 
 @functools.cache
 def load_hook(name: str):
-    """A module of ``hooks/``, imported from its path as MkDocs imports it."""
+    """A module of ``hooks/``, imported from its path as MkDocs imports it (with ``hooks/`` on
+    ``sys.path`` meanwhile, for the modules it imports from there)."""
     spec = importlib.util.spec_from_file_location(f"hooks_{name}", ROOT / "hooks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(ROOT / "hooks"))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "hooks"))
     return module
 
 

@@ -24,7 +24,8 @@ import pytest
 import yaml
 from site_support import JUPYTER, ROOT, load_hook
 
-nbhook = load_hook("notebooks")
+nbhook = load_hook("notebook_cache")
+HOOK = load_hook("notebooks")
 
 SETTINGS = {"kernel_name": "python3", "allow_errors": False}
 
@@ -279,7 +280,8 @@ y = x / 0
 """
 
 
-HOOKS = ("notebooks.py", "notebook_html.py")
+HOOKS = ("notebooks.py", "notebook_html.py")  # listed under hooks:
+HOOK_FILES = (*HOOKS, "notebook_cache.py")
 
 
 @pytest.fixture(scope="module")
@@ -294,8 +296,8 @@ def tiny(tmp_path_factory):
     (root / "pkg").mkdir()
     (root / "pkg" / "mod.py").write_text("VALUE = 1\n")
     (root / "hooks").mkdir()
-    for hook in HOOKS:
-        shutil.copy(ROOT / "hooks" / hook, root / "hooks" / hook)
+    for name in HOOK_FILES:
+        shutil.copy(ROOT / "hooks" / name, root / "hooks" / name)
     config = {
         "site_name": "tiny",
         "theme": {"name": "mkdocs"},
@@ -389,7 +391,7 @@ def test_a_change_under_watch_executes_every_page(tiny):
 
 def test_the_cache_off_variable_executes_every_page_and_stores_nothing(tiny):
     root, _ = tiny
-    entries = root / nbhook.CACHE_DIR / "executed"
+    entries = root / HOOK.CACHE_DIR / "executed"
     before = {p: p.stat().st_mtime_ns for p in entries.rglob("*.ipynb")}
     built = _build(root, **{nbhook.CACHE_ENV: "off"})
     assert built.returncode == 0, built.log
@@ -409,7 +411,7 @@ def test_a_raising_cell_fails_the_build_naming_the_page_and_the_cell(tiny):
     assert built.returncode != 0
     line = PAGE_C.splitlines().index("y = x / 0") + 1
     assert f"docs/nb/c.py: code cell 2 of 2 (line {line}) raised ZeroDivisionError" in built.log
-    assert not list((root / nbhook.CACHE_DIR / "executed" / "nb" / "c.py").glob("*.ipynb"))
+    assert not list((root / HOOK.CACHE_DIR / "executed" / "nb" / "c.py").glob("*.ipynb"))
 
 
 def _free_port() -> int:

@@ -26,7 +26,7 @@ from site_support import load_hook
 pytestmark = pytest.mark.site
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = load_hook("notebooks")
+NOTEBOOKS = load_hook("notebook_cache")
 
 
 def _readme_url() -> str:
