@@ -86,17 +86,19 @@ def code_cells(nb) -> list[dict]:
 
 
 def tree_digest(paths, exclude=()) -> str:
-    """Hash of every file under ``paths`` (files or folders): bytes, and names relative to the
-    folder holding each path (so a moved or copied project keeps its keys); bytecode skipped."""
+    """Hash of every file under ``paths`` (files or folders) but those under ``exclude``: bytes,
+    and names relative to the folder holding each path (a moved or copied project keeps its
+    keys); bytecode skipped."""
     h = hashlib.sha256()
-    exclude = {pathlib.Path(p).resolve() for p in exclude}
+    exclude = [pathlib.Path(p).resolve() for p in exclude]
     for top in sorted(pathlib.Path(p).resolve() for p in paths):
         files = [top] if top.is_file() else sorted(top.rglob("*"))
         for f in files:
-            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-                if f not in exclude:
-                    name = f.relative_to(top.parent).as_posix()
-                    h.update(f"{name}\0".encode() + f.read_bytes() + b"\0")
+            if not f.is_file() or "__pycache__" in f.parts or f.suffix == ".pyc":
+                continue
+            if not any(f == x or x in f.parents for x in exclude):
+                name = f.relative_to(top.parent).as_posix()
+                h.update(f"{name}\0".encode() + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 

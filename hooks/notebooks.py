@@ -84,10 +84,11 @@ class _Build:
         self.cache = self.root / CACHE_DIR
         self.use_cache = cache_enabled()
         self.watched = [os.path.abspath(p) for p in config.watch if os.path.exists(p)]
-        # The MkDocs hooks (this one included) only touch the build, not what runs in a kernel:
-        # this module's own code is part of the key, and all of them are part of the render
-        # stamp (mkdocs-jupyter's render cache), so that editing one does not execute anything.
+        # The folders of the MkDocs hooks hold build code that no page imports: they are not
+        # part of the key (the execution code is, as imported: notebook_cache._CODE), but
+        # the hooks are part of the render stamp (mkdocs-jupyter's render cache).
         self.hooks = sorted(m.__file__ for m in config.hooks.values())
+        self.hook_dirs = sorted({os.path.dirname(h) for h in self.hooks})
         self.versions = installed()
         # What mkdocs-jupyter's rendering can depend on besides the notebook and its options.
         self.render = digest(tree_digest(self.hooks), environment_digest(self.versions))
@@ -203,7 +204,7 @@ def on_config(config, **kwargs):
 @event_priority(-50)  # after mkdocs-jupyter's on_files, which has made pages of the notebooks
 def on_files(files, config, **kwargs):
     build, plugin = _build, _plugin(config)
-    build.tree = tree = tree_digest(build.watched, exclude=build.hooks)
+    build.tree = tree = tree_digest(build.watched, exclude=build.hook_dirs)
     environment = executor_digest(build.versions)
     for f in list(files):
         # (should_include reads every .md file to look for a jupytext header: skip those)
@@ -296,7 +297,7 @@ def _run(build: _Build, page: _Page):
     nb.metadata["cnnbp"] = {"key": page.key, "deps": deps, "seconds": round(seconds, 2)}
     # A watched file edited since the key was made: the outputs may come from either version,
     # so they are shown but not stored (serve builds again after the edit anyway).
-    if build.use_cache and tree_digest(build.watched, exclude=build.hooks) == build.tree:
+    if build.use_cache and tree_digest(build.watched, exclude=build.hook_dirs) == build.tree:
         page.used = page.entry(deps)
         write_atomically(page.used, dumps(nb))
     return nb
