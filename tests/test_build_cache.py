@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import jupytext
 import pytest
@@ -346,6 +347,43 @@ def _edited(path, old: str, new: str):
         path.write_text(text)
 
 
+# Each edit is made to its own copy of the tiny site, caches included, as the first build left
+# it; the copies are built two at a time. (file, old, new) replaces text; (file, None, text)
+# writes a new file.
+SCENARIOS = {
+    "code-and-hook": [
+        ("docs/nb/a.py", "6 * 7", "6 * 8"),
+        ("hooks/notebook_html.py", '"""Tidy', '"""Still tidy'),
+    ],
+    "input-file": [("data.txt", "first data", "second data")],
+    "watched-file": [("pkg/mod.py", "VALUE = 1", "VALUE = 2")],
+    "cache-off": [],
+    "raising-cell": [("docs/nb/c.py", None, PAGE_C)],
+}
+
+
+def _edited_copy(root, name: str, edits):
+    copy = root.parent / f"{root.name}-{name}"
+    shutil.copytree(root, copy)
+    for file, old, new in edits:
+        path = copy / file
+        path.write_text(new if old is None else path.read_text().replace(old, new))
+    return copy
+
+
+@pytest.fixture(scope="module")
+def edited(tiny):
+    """Scenario name -> a future of the build of the tiny site with that edit."""
+    root, _ = tiny
+    copies = {name: _edited_copy(root, name, edits) for name, edits in SCENARIOS.items()}
+    off = {nbhook.CACHE_ENV: "off"}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="tiny-build") as pool:
+        yield {
+            name: pool.submit(_build, copy, **(off if name == "cache-off" else {}))
+            for name, copy in copies.items()
+        }
+
+
 def test_the_first_build_executes_every_page(tiny):
     root, first = tiny
     assert first.executed == {"docs/nb/a.py", "docs/nb/b.py"}
@@ -357,14 +395,9 @@ def test_the_first_build_executes_every_page(tiny):
     ).read_bytes()
 
 
-def test_a_code_edit_executes_only_that_page_and_a_hook_edit_nothing(tiny):
-    root, _ = tiny
-    # (an edit to hooks/notebooks.py itself changes every key: see the key tests above)
-    with (
-        _edited(root / "docs/nb/a.py", "6 * 7", "6 * 8"),
-        _edited(root / "hooks" / "notebook_html.py", '"""Tidy', '"""Still tidy'),
-    ):
-        built = _build(root)
+def test_a_code_edit_executes_only_that_page_and_a_hook_edit_nothing(edited):
+    # (an edit to hooks/notebook_cache.py changes every key: see the key tests above)
+    built = edited["code-and-hook"].result()
     assert built.returncode == 0, built.log
     assert built.executed == {"docs/nb/a.py"}
     assert "a says 48" in built.page("a")
@@ -372,46 +405,39 @@ def test_a_code_edit_executes_only_that_page_and_a_hook_edit_nothing(tiny):
     assert built.log.count("Cache miss") == 2, built.log
 
 
-def test_a_changed_input_file_executes_only_the_page_that_read_it(tiny):
-    root, _ = tiny
-    with _edited(root / "data.txt", "first data", "second data"):
-        built = _build(root)
+def test_a_changed_input_file_executes_only_the_page_that_read_it(edited):
+    built = edited["input-file"].result()
     assert built.returncode == 0, built.log
     assert built.executed == {"docs/nb/b.py"}
     assert "b read second data" in built.page("b")
 
 
-def test_a_change_under_watch_executes_every_page(tiny):
-    root, _ = tiny
-    with _edited(root / "pkg" / "mod.py", "VALUE = 1", "VALUE = 2"):
-        built = _build(root)
+def test_a_change_under_watch_executes_every_page(edited):
+    built = edited["watched-file"].result()
     assert built.returncode == 0, built.log
     assert built.executed == {"docs/nb/a.py", "docs/nb/b.py"}
 
 
-def test_the_cache_off_variable_executes_every_page_and_stores_nothing(tiny):
+def test_the_cache_off_variable_executes_every_page_and_stores_nothing(tiny, edited):
     root, _ = tiny
-    entries = root / HOOK.CACHE_DIR / "executed"
-    before = {p: p.stat().st_mtime_ns for p in entries.rglob("*.ipynb")}
-    built = _build(root, **{nbhook.CACHE_ENV: "off"})
+    built = edited["cache-off"].result()
     assert built.returncode == 0, built.log
     assert built.executed == {"docs/nb/a.py", "docs/nb/b.py"}
     assert "Cache hit" not in built.log  # mkdocs-jupyter's render cache is off too
-    assert {p: p.stat().st_mtime_ns for p in entries.rglob("*.ipynb")} == before
+
+    def entries(site):
+        folder = site / HOOK.CACHE_DIR / "executed"
+        return {p.relative_to(site): p.stat().st_mtime_ns for p in folder.rglob("*.ipynb")}
+
+    assert entries(built.root) == entries(root)  # the copy's, as copied
 
 
-def test_a_raising_cell_fails_the_build_naming_the_page_and_the_cell(tiny):
-    root, _ = tiny
-    page = root / "docs" / "nb" / "c.py"
-    page.write_text(PAGE_C)
-    try:
-        built = _build(root)
-    finally:
-        page.unlink()
+def test_a_raising_cell_fails_the_build_naming_the_page_and_the_cell(edited):
+    built = edited["raising-cell"].result()
     assert built.returncode != 0
     line = PAGE_C.splitlines().index("y = x / 0") + 1
     assert f"docs/nb/c.py: code cell 2 of 2 (line {line}) raised ZeroDivisionError" in built.log
-    assert not list((root / HOOK.CACHE_DIR / "executed" / "nb" / "c.py").glob("*.ipynb"))
+    assert not list((built.root / HOOK.CACHE_DIR / "executed" / "nb" / "c.py").glob("*.ipynb"))
 
 
 def _free_port() -> int:
