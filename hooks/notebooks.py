@@ -160,6 +160,8 @@ class _Page:
             "key": self.key,
             "render": build.render,
             "executed": not self.ignored,
+            # A copy made with the cache off is not one for a later build to reuse.
+            "cached": build.use_cache,
         }
 
     def copy_is_current(self, build: _Build) -> bool:
