@@ -6,9 +6,12 @@ plain helpers that several test files import (``tests/`` is on ``sys.path`` unde
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import re
+import sys
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import yaml
 
@@ -25,7 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-NOTEBOOK_DIRS = ("example", "beyond", "training", "performance", "appendix")
 
 
 def _nav_files(nav) -> list[str]:
@@ -47,12 +49,24 @@ def url_of(src: str) -> str:
     return (stem[: -len("/index")] if stem.endswith("/index") else stem) + "/"
 
 
-NAV = _nav_files(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"])
+MKDOCS = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+NAV = _nav_files(MKDOCS["nav"])
 PAGES = [(src, url_of(src)) for src in NAV]
+# The mkdocs-jupyter options; its `include` globs are the one list of the notebook pages.
+JUPYTER = next(
+    p["mkdocs-jupyter"] for p in MKDOCS["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p
+)
+# Run as a script by tests/test_training.py, which also checks what it computes.
+TRAINING_PAGE = "training/01_digits.py"
 
 
 def is_notebook(src: str) -> bool:
-    return src.endswith(".py") and src.split("/")[0] in NOTEBOOK_DIRS
+    """A page mkdocs-jupyter renders (the notebook pages are jupytext .py files)."""
+    path = PurePath(DOCS / src)
+    return src.endswith(".py") and any(path.match(glob) for glob in JUPYTER["include"])
+
+
+NOTEBOOK_PAGES = [src for src in NAV if is_notebook(src)]
 
 
 def draws_figures(src: str) -> bool:
@@ -75,6 +89,20 @@ def draws_figures(src: str) -> bool:
 FIGURE_HTML = re.compile(r'<img[^>]+src="data:image/(?:png|svg|jpeg)|<svg class="cnnbp-figure"')
 # The same, for a page open in the browser.
 FIGURE_SELECTOR = ".jp-OutputArea img, .jp-RenderedImage img, svg.cnnbp-figure"
+
+
+@functools.cache
+def load_hook(name: str):
+    """A module of ``hooks/``, imported from its path as MkDocs imports it (with ``hooks/`` on
+    ``sys.path`` meanwhile, for the modules it imports from there)."""
+    spec = importlib.util.spec_from_file_location(f"hooks_{name}", ROOT / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(ROOT / "hooks"))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "hooks"))
+    return module
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 ``tests/test_site.py`` checks a static build page by page; this starts the development server
 the way a reader does (on a free port instead of 8000, which may be taken) and fetches a few
-pages from it, so that a hook or setting that only breaks ``serve`` fails here.
+pages from it, so that a hook or setting that only breaks ``serve`` fails here. It starts after
+the static build, so every notebook page comes from the execution cache that build filled.
+(``tests/test_build_cache.py`` edits a page under ``mkdocs serve`` on a small site of its own.)
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from site_support import load_hook
 
 pytestmark = pytest.mark.site
 
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = load_hook("notebook_cache")
 
 
 def _readme_url() -> str:
@@ -45,7 +49,7 @@ def _get(url: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def served():
+def served(built_site):
     """Base URL of a running `mkdocs serve` (with the README's path) and its log so far."""
     port = _free_port()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -81,6 +85,16 @@ def served():
 def test_serve_announces_the_readme_address(served):
     url, log = served
     assert any(f"Serving on {url}" in ln for ln in log), "".join(log[-20:])
+
+
+def test_serve_reuses_what_the_static_build_executed(built_site, served):
+    if not built_site.log:
+        pytest.xfail("CNNBP_SITE_PREBUILT: the static build did not run here")
+    if not NOTEBOOKS.cache_enabled():
+        pytest.xfail(f"{NOTEBOOKS.CACHE_ENV} is off: every build executes every page")
+    _, log = served
+    summary = next((ln for ln in log if "Notebooks:" in ln), "")
+    assert "Notebooks: 0 executed" in summary, "".join(log[-40:])
 
 
 @pytest.mark.parametrize(

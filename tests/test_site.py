@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import html
 import json
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,6 +24,7 @@ from site_support import (
     DOCS,
     FIGURE_HTML,
     FIGURE_SELECTOR,
+    NOTEBOOK_PAGES,
     PAGES,
     draws_figures,
     is_notebook,
@@ -34,15 +34,17 @@ from site_support import (
 pytestmark = pytest.mark.site
 
 
-def test_build_time_is_reported(built_site, capsys):
-    # The hook's own line adds CPU seconds, which say more than wall time on a busy machine.
-    detail = re.search(r"Site built in .*", built_site.log)
+def test_every_notebook_page_went_through_the_execution_cache(built_site, capsys):
+    """The build's summary counts every notebook page once, as executed or from the cache."""
+    if not built_site.log:
+        pytest.xfail("CNNBP_SITE_PREBUILT: no build log to read")
+    summary = re.search(r"Notebooks: (\d+) executed, (\d+) from the cache", built_site.log)
+    assert summary, "hooks/notebooks.py did not report what it executed"
+    executed = set(re.findall(r"Executed docs/(\S+) in", built_site.log))
+    assert executed <= set(NOTEBOOK_PAGES) and len(executed) == int(summary[1])
+    assert int(summary[1]) + int(summary[2]) == len(NOTEBOOK_PAGES)
     with capsys.disabled():
-        print(
-            f"\n[site] mkdocs build --strict (executing every notebook): {built_site.seconds:.1f} s"
-            + (f" [{detail.group(0)}]" if detail else "")
-        )
-    assert built_site.seconds > 0 or os.environ.get("CNNBP_SITE_PREBUILT")
+        print(f"\n[site] mkdocs build --strict: {built_site.seconds:.1f} s ({summary[0]})")
 
 
 def test_every_nav_page_was_built_and_nothing_else_became_a_page(built_site):
@@ -63,7 +65,7 @@ def test_figures_survive_mplbackend_agg(built_site, src):
     page = (built_site.site / url_of(src) / "index.html").read_text(encoding="utf-8")
     assert FIGURE_HTML.search(page), (
         f"{src}: the notebook uses matplotlib but the built page has no figure "
-        "(MPLBACKEND=Agg was set for the build; is hooks/site_hooks.py removing it?)"
+        "(MPLBACKEND=Agg was set for the build; is hooks/notebooks.py removing it?)"
     )
 
 
@@ -71,6 +73,19 @@ def test_mathjax_is_served_by_the_site(built_site):
     mj = built_site.site / "javascripts" / "mathjax"
     for part in ("tex-chtml.js", "input/tex/extensions/ams.js", "output/chtml/fonts/woff-v2"):
         assert (mj / part).exists(), f"{part} missing from the built site"
+
+
+@pytest.mark.parametrize("src", NOTEBOOK_PAGES)
+def test_notebook_page_links_the_shared_notebook_css_and_loads_no_mathjax_2(built_site, src):
+    page = (built_site.site / url_of(src) / "index.html").read_text(encoding="utf-8")
+    head = page[: page.index('<div class="jupyter-wrapper">')]
+    assert "<style" not in head, f"{src}: stylesheets inlined into the page"
+    links = re.findall(r'<link rel="stylesheet" href="([^"]*/notebook-[0-9a-f]+\.css)">', head)
+    files = [(built_site.site / url_of(src) / link).resolve() for link in links]
+    assert files and all(f.is_file() for f in files), f"{src}: notebook CSS {links} not served"
+    # the JupyterLab stylesheet (hundreds of KB) is among them, served once for all pages
+    assert max(f.stat().st_size for f in files) > 100_000
+    assert "MathJax.Hub" not in page, f"{src}: nbconvert's MathJax 2 loader is still there"
 
 
 _EXTERNAL_SRC = re.compile(

@@ -9,13 +9,13 @@ same seed. Timing is deliberately not tested: it depends on the machine and on i
 from __future__ import annotations
 
 import runpy
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
+from site_support import DOCS, TRAINING_PAGE
 
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "training" / "01_digits.py"
+PAGE = DOCS / TRAINING_PAGE
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@
 # and round-off), how to compare two tensors with one number, what float64 and float32
 # can vouch for, where the check cannot work (kinks), and how to check a tensor too large
 # to nudge entry by entry. The letters are those of the [notation page](../../notation/);
-# $h$ is the step and $\varepsilon$ the machine epsilon of a floating-point type.
+# $\varepsilon$ is the step and $\epsilon_\text{mach}$ the machine epsilon of a floating-point type.
 
 # %% tags=["remove-cell"]
 # %matplotlib inline
@@ -23,13 +23,13 @@ setup()
 # ## The idea: a slope you can measure
 #
 # A backward pass claims the slope of the loss along every entry of its input. A slope
-# can also be *measured*: move one entry a little, to $x \pm h$, recompute the loss, and
+# can also be *measured*: move one entry a little, to $x \pm \varepsilon$, recompute the loss, and
 # divide the change by the distance. If claim and measurement agree for every entry, the
 # backward pass is right, whatever its derivation said.
 #
 # Measure with a step to both sides, not one. In the picture, the one-sided (forward)
-# secant from $x$ to $x + h$ leans away from the tangent, because the curve bends over
-# the step; the two-sided (central) secant from $x - h$ to $x + h$ is nearly parallel to
+# secant from $x$ to $x + \varepsilon$ leans away from the tangent, because the curve bends over
+# the step; the two-sided (central) secant from $x - \varepsilon$ to $x + \varepsilon$ is nearly parallel to
 # it, because the bending on the two sides cancels.
 
 # %%
@@ -76,14 +76,14 @@ for name, slope in slopes.items():
             lw=1.6, label=f"{name}: slope {slope:.3f}")
 marks = np.array([x0 - h0, x0, x0 + h0])
 ax.plot(marks, np.sin(marks), "o", color="0.2")
-ax.set_xticks([x0 - h0, x0, x0 + h0], ["x - h", "x", "x + h"])
+ax.set_xticks([x0 - h0, x0, x0 + h0], ["x - ε", "x", "x + ε"])
 ax.set_ylim(0, 1.3)
 ax.set_yticks([])
 ax.legend(loc="lower right", fontsize=10)
 plt.show()
 
 # %% [markdown]
-# The slopes in the legend are computed: with the same $h$, the central secant is more
+# The slopes in the legend are computed: with the same $\varepsilon$, the central secant is more
 # than five times closer to the tangent than the forward one (asserted).
 #
 # ## The derivation
@@ -102,23 +102,23 @@ plt.show()
 # function that reads the wrong entry of $\delta^y$ (a transposed index, the wrong channel
 # or image) still gets the right answer, because every entry it could read is the same.
 #
-# **Central, not forward.** For a step $h$,
+# **Central, not forward.** For a step $\varepsilon$,
 #
 # $$
-# \frac{f(x+h)-f(x)}{h} = f'(x) + \tfrac{h}{2} f''(x) + O(h^2),
+# \frac{f(x+\varepsilon)-f(x)}{\varepsilon} = f'(x) + \tfrac{\varepsilon}{2} f''(x) + O(\varepsilon^2),
 # $$
 #
 # $$
-# \frac{f(x+h)-f(x-h)}{2h} = f'(x) + \tfrac{h^2}{6} f'''(x) + O(h^4).
+# \frac{f(x+\varepsilon)-f(x-\varepsilon)}{2\varepsilon} = f'(x) + \tfrac{\varepsilon^2}{6} f'''(x) + O(\varepsilon^4).
 # $$
 #
 # In the central difference the $f''$ terms of the two sides cancel, so its *truncation*
-# error falls like $h^2$ instead of $h$. But $h$ cannot shrink forever: each value of $f$
-# is rounded to a relative precision $\varepsilon$, and the difference of two nearly equal
-# rounded numbers, divided by $h$, carries a *round-off* error of about
-# $\varepsilon\,|f|/h$. The total is a term that grows with $h$ plus one that shrinks with
+# error falls like $\varepsilon^2$ instead of $\varepsilon$. But $\varepsilon$ cannot shrink forever: each value of $f$
+# is rounded to a relative precision $\epsilon_\text{mach}$, and the difference of two nearly equal
+# rounded numbers, divided by $\varepsilon$, carries a *round-off* error of about
+# $\epsilon_\text{mach}\,|f|/\varepsilon$. The total is a term that grows with $\varepsilon$ plus one that shrinks with
 # it: a V on log-log axes. Balancing the two puts the bottom of the V near
-# $h \approx \varepsilon^{1/3}$ for central differences and $h \approx \varepsilon^{1/2}$
+# $\varepsilon \approx \epsilon_\text{mach}^{1/3}$ for central differences and $\varepsilon \approx \epsilon_\text{mach}^{1/2}$
 # for forward ones.
 #
 # **One number for a whole tensor.** cnnbp compares an analytic gradient $a$ with its
@@ -133,7 +133,7 @@ plt.show()
 # **Large tensors.** Nudging every entry costs two evaluations of the loss per entry.
 # Along a random unit direction $v$ one number is enough,
 #
-# $$\frac{L(x + h v) - L(x - h v)}{2h} \approx \langle \nabla L(x),\, v\rangle ,$$
+# $$\frac{L(x + \varepsilon v) - L(x - \varepsilon v)}{2\varepsilon} \approx \langle \nabla L(x),\, v\rangle ,$$
 #
 # which a claimed gradient $g$ must match with $\sum_u g_u v_u$; so $n$ directions cost $2n$ evaluations whatever the size. A wrong $g$ passes only if
 # its error is nearly orthogonal to every $v$, which for random Gaussian directions is
@@ -177,7 +177,7 @@ assert max(errors.values()) < 1e-8          # "around 1e-10"
 # its truncation error is exactly zero): a convolution followed by a sigmoid,
 # $L(w) = \sum \delta^a \odot \sigma(x \star w + b)$ for a random $\delta^a$, its
 # numerical gradient with respect
-# to $w$ compared with the analytic one for many steps $h$, in float64 and in float32.
+# to $w$ compared with the analytic one for many steps $\varepsilon$, in float64 and in float32.
 # The forward difference is written out here only for the comparison; cnnbp has none.
 
 # %%
@@ -195,14 +195,14 @@ def loss_in(dtype):
     return lambda wd: np.sum(sigmoid(conv2d(xd, wd, bd)) * dad)
 
 
-def forward_difference(f, v, h):
-    """(f(v + h e_u) - f(v)) / h for every entry u, for comparison only."""
+def forward_difference(f, v, eps):
+    """(f(v + eps e_u) - f(v)) / eps for every entry u (for comparison)."""
     grad = np.zeros(v.shape)
     f0 = float(f(v))
     flat = v.reshape(-1)
     for u in range(flat.size):
         old = flat[u]
-        flat[u] = old + h
+        flat[u] = old + eps
         step = float(flat[u]) - float(old)   # the step, after rounding
         grad.flat[u] = (float(f(v)) - f0) / step
         flat[u] = old
@@ -213,30 +213,31 @@ def forward_difference(f, v, h):
 steps = {np.float64: np.logspace(-13, 0, 27),
          np.float32: np.logspace(-6, 0, 13)}
 sweep = {}
-for dtype, hs in steps.items():
+for dtype, epsilons in steps.items():
     f, wd = loss_in(dtype), ws.astype(dtype)
     sweep[dtype] = {
-        "central": [relative_error(numerical_gradient(f, wd, eps=h),
-                                   dws_true) for h in hs],
-        "forward": [relative_error(forward_difference(f, wd, h), dws_true)
-                    for h in hs],
+        "central": [relative_error(numerical_gradient(f, wd, eps=eps),
+                                   dws_true) for eps in epsilons],
+        "forward": [relative_error(forward_difference(f, wd, eps),
+                                   dws_true) for eps in epsilons],
     }
 
 # %% tags=["remove-input"]
 fig, ax = plt.subplots(figsize=(6.6, 4.4))
 line = {np.float64: "-", np.float32: "--"}
 color = {"central": "#1f77b4", "forward": "#d62728"}
-for dtype, hs in steps.items():
+for dtype, epsilons in steps.items():
     for kind, errs in sweep[dtype].items():
-        ax.loglog(hs, errs, line[dtype], color=color[kind], marker="o",
-                  ms=3, label=f"{kind}, {np.dtype(dtype).name}")
+        ax.loglog(epsilons, errs, line[dtype], color=color[kind],
+                  marker="o", ms=3,
+                  label=f"{kind}, {np.dtype(dtype).name}")
 # Guides with the slopes Taylor predicts, beside the float64 curves.
-h1, h2 = np.logspace(-6, -2, 10), np.logspace(-4, -1, 10)
-ax.loglog(h1, 0.02 * h1, ":", color="gray", lw=2,
-          label="slope 1 (error ~ h)")
-ax.loglog(h2, 0.003 * h2**2, "-.", color="gray", lw=1.5,
-          label="slope 2 (error ~ h²)")
-ax.set_xlabel("step h")
+e1, e2 = np.logspace(-6, -2, 10), np.logspace(-4, -1, 10)
+ax.loglog(e1, 0.02 * e1, ":", color="gray", lw=2,
+          label="slope 1 (error ~ ε)")
+ax.loglog(e2, 0.003 * e2**2, "-.", color="gray", lw=1.5,
+          label="slope 2 (error ~ ε²)")
+ax.set_xlabel("step ε")
 ax.set_ylabel("relative error")
 ax.legend(fontsize=9, ncol=2, loc="upper center",
           bbox_to_anchor=(0.5, -0.16), frameon=False)
@@ -244,26 +245,27 @@ ax.grid(True, which="major", alpha=0.3)
 plt.show()
 
 # %% [markdown]
-# Read the figure from the right. At large $h$ the curves run parallel to the grey
-# guides: the forward difference loses one decade of accuracy per decade of $h$ (slope
+# Read the figure from the right. At large $\varepsilon$ the curves run parallel to the grey
+# guides: the forward difference loses one decade of accuracy per decade of $\varepsilon$ (slope
 # 1), the central one two (slope 2). Moving left, each curve hits its floor and turns up
-# again: round-off, now divided by a small $h$, takes over. The bottoms of the V sit where
-# the machine epsilon predicts ("best $h$" is measured, "predicted $h$" is
-# $\varepsilon^{1/3}$ for central and $\varepsilon^{1/2}$ for forward differences), and
+# again: round-off, now divided by a small $\varepsilon$, takes over. The bottoms of the V sit where
+# the machine epsilon predicts ("best $\varepsilon$" is measured, "predicted $\varepsilon$" is
+# $\epsilon_\text{mach}^{1/3}$ for central and $\epsilon_\text{mach}^{1/2}$ for forward differences), and
 # the central difference's floor is both lower and reached at a larger, safer step:
 
 # %% tags=["remove-input"]
 rows, best = [], {}
-for dtype, hs in steps.items():
+for dtype, epsilons in steps.items():
     eps_mach = np.finfo(dtype).eps
     for kind, power in [("central", 1 / 3), ("forward", 1 / 2)]:
         errs = np.array(sweep[dtype][kind])
         k = int(np.argmin(errs))
-        best[dtype, kind] = (hs[k], errs[k])
-        rows.append((f"{kind}, {np.dtype(dtype).name}", hs[k], errs[k],
-                     eps_mach**power))
+        best[dtype, kind] = (epsilons[k], errs[k])
+        rows.append((f"{kind}, {np.dtype(dtype).name}", epsilons[k],
+                     errs[k], eps_mach**power))
 show_table(rows,
-           ["difference, dtype", "best $h$", "its error", "predicted $h$"],
+           ["difference, dtype", "best $\\varepsilon$", "its error",
+            "predicted $\\varepsilon$"],
            fmt=["{}", "{:.0e}", "{:.1e}", "{:.0e}"])
 # The claims of the prose, checked.
 for dtype in steps:
@@ -278,10 +280,10 @@ assert np.isclose(best[np.float64, "central"][0], 1e-5)
 assert np.isclose(best[np.float32, "central"][0], 1e-2)
 assert f"{np.finfo(np.float64).eps ** (1 / 3):.0e}" == "6e-06"
 assert f"{np.finfo(np.float32).eps ** (1 / 3):.0e}" == "5e-03"
-for (dtype, kind), (h_best, _) in best.items():  # "where eps predicts"
+for (dtype, kind), (eps_best, _) in best.items():  # "where eps predicts"
     power = 1 / 3 if kind == "central" else 1 / 2
     predicted = np.finfo(dtype).eps ** power
-    assert 0.1 <= h_best / predicted <= 10
+    assert 0.1 <= eps_best / predicted <= 10
 # The default eps=1e-6: near the bottom in float64, far up the round-off
 # branch in float32.
 i64 = np.argmin(abs(steps[np.float64] - 1e-6))
@@ -302,11 +304,12 @@ assert sweep[np.float32]["central"][i32] > 100 * floor32
 
 # %%
 w32 = ws.astype(np.float32)
-for h in (1e-6, 1e-4, 1e-2):
-    up = (w32 + np.float32(h)).astype(np.float64)
-    down = (w32 - np.float32(h)).astype(np.float64)
-    off = 100 * np.max(np.abs((up - down) / (2 * h) - 1))
-    print(f"eps = {h:g}: the step taken is off 2*eps by up to {off:.2g} %")
+for eps in (1e-6, 1e-4, 1e-2):
+    up = (w32 + np.float32(eps)).astype(np.float64)
+    down = (w32 - np.float32(eps)).astype(np.float64)
+    off = 100 * np.max(np.abs((up - down) / (2 * eps) - 1))
+    print(f"eps = {eps:g}: the step taken is off 2*eps by up to "
+          f"{off:.2g} %")
 
 # %% [markdown]
 # ### One number for the whole tensor
@@ -349,7 +352,7 @@ assert np.all(num_dz[0, :2] == 0) and np.isclose(elementwise.max(), 1.0)
 # %% [markdown]
 # The backward function is right. The saturated entries look as bad as possible
 # element-wise because their true values lie below what the difference of two rounded
-# losses can resolve: nudging $z = \pm 30$ by $h$ changes the loss by about $10^{-13} h$,
+# losses can resolve: nudging $z = \pm 30$ by $\varepsilon$ changes the loss by about $10^{-13} \varepsilon$,
 # far less than the rounding of a loss of order one, so the computed loss does not move,
 # the estimate is exactly zero and the ratio is 1. The norm-wise error weighs every entry
 # by its size and reports the agreement of the tensor as a whole.
@@ -426,22 +429,22 @@ assert worst64 < 1e-8 and worst32 < 1e-3
 #
 # ### Kinks: where the numerical gradient is ambiguous
 #
-# Central differences assume the function is smooth on $[x - h, x + h]$. ReLU at 0 and
+# Central differences assume the function is smooth on $[x - \varepsilon, x + \varepsilon]$. ReLU at 0 and
 # max-pooling at a tie are not: the derivative jumps, and a difference quotient that
 # straddles the jump returns a blend of the two sides.
 #
 # **ReLU.** At $z = 0$ the slope is 0 on the left and 1 on the right. The central
-# difference at $z_0$ returns $\big(\max(z_0+h, 0) - \max(z_0-h, 0)\big)/2h$, a ramp from
-# 0 to 1 across $[-h, h]$, while the analytic derivative is a step.
+# difference at $z_0$ returns $\big(\max(z_0+\varepsilon, 0) - \max(z_0-\varepsilon, 0)\big)/2\varepsilon$, a ramp from
+# 0 to 1 across $[-\varepsilon, \varepsilon]$, while the analytic derivative is a step.
 
 # %%
-h = 1e-6
-z0s = np.linspace(-3 * h, 3 * h, 61)
+eps = 1e-6
+z0s = np.linspace(-3 * eps, 3 * eps, 61)
 def relu_loss(v):
     return np.sum(relu(v))
 
 
-ramp = [numerical_gradient(relu_loss, np.array([z0]), eps=h)[0]
+ramp = [numerical_gradient(relu_loss, np.array([z0]), eps=eps)[0]
         for z0 in z0s]
 step = [relu_backward(np.ones(1), np.array([z0]))[0] for z0 in z0s]
 at_zero = numerical_gradient(relu_loss, np.array([0.0]))[0]
@@ -451,18 +454,19 @@ print(f"at exactly 0: central difference {at_zero}, "
 # %% tags=["remove-input"]
 assert np.isclose(at_zero, 0.5)
 fig, ax = plt.subplots(figsize=(6.2, 3.2))
-ax.plot(z0s / h, step, drawstyle="steps-mid",
+ax.plot(z0s / eps, step, drawstyle="steps-mid",
         label="relu_backward (analytic)")
-ax.plot(z0s / h, ramp, "o", ms=3, label=f"central difference, h = {h:g}")
+ax.plot(z0s / eps, ramp, "o", ms=3,
+        label=f"central difference, ε = {eps:g}")
 ax.axvspan(-1, 1, color="C1", alpha=0.1)
-ax.set_xlabel("z₀ / h")
+ax.set_xlabel("z₀ / ε")
 ax.set_ylabel("slope of relu")
 ax.legend(fontsize=10)
 plt.show()
 
 # %% [markdown]
 # Exactly at the kink the central difference reports 0.5, the average of the two
-# one-sided slopes, which no rule for ReLU returns. Within $h$ of the kink (the shaded
+# one-sided slopes, which no rule for ReLU returns. Within $\varepsilon$ of the kink (the shaded
 # band) it reports anything in between. Far from it, both agree.
 #
 # **Max-pooling at a tie.** When two entries of a window share the maximum, raising
@@ -512,7 +516,7 @@ print(f"bottom-right window: upstream gradient {dyt[0, 0, 1, 1]:g}; "
 # difference is not even that: with three tied entries its halves add up to one and a
 # half times the window's gradient (printed above). The entry-by-entry check simply
 # cannot judge ties; the [bug zoo](../06_bug_zoo/) shows the one split that *is* wrong
-# and a check that catches it. Near-ties are as bad: two entries closer than $h$ get a
+# and a check that catches it. Near-ties are as bad: two entries closer than $\varepsilon$ get a
 # blend. That is why cnnbp's tests draw inputs without ties or zeros, or spread them on a
 # grid as above, whenever ties are not the point of the test.
 #
@@ -619,8 +623,8 @@ assert err_one < 1e-4   # a real bug, yet below 1e-4 (see the tolerances)
 # - Turn a layer into a scalar with a **random, non-uniform** upstream gradient:
 #   $L = \sum y \odot \delta^y$; its gradient is what the backward pass returns for
 #   `dy` $= \delta^y$.
-# - Use **central** differences: truncation error $O(h^2)$ instead of $O(h)$. Too small a
-#   step drowns in round-off; the best step is near $\varepsilon^{1/3}$, about
+# - Use **central** differences: truncation error $O(\varepsilon^2)$ instead of $O(\varepsilon)$. Too small a
+#   step drowns in round-off; the best step is near $\epsilon_\text{mach}^{1/3}$, about
 #   $6\cdot10^{-6}$ in float64 and $5\cdot10^{-3}$ in float32 (measured above: $10^{-5}$
 #   and $10^{-2}$).
 # - Compare with the **norm-wise** relative error; element-wise ratios blow up on tiny
@@ -651,7 +655,7 @@ assert err_one < 1e-4   # a real bug, yet below 1e-4 (see the tolerances)
 # <details>
 # <summary>Solution</summary>
 #
-# $\varepsilon^{1/3} = 2^{-10/3} \approx 0.099$: a step of about $10^{-1}$, and
+# $\epsilon_\text{mach}^{1/3} = 2^{-10/3} \approx 0.099$: a step of about $10^{-1}$, and
 # tolerances to match. A float16 check can vouch for very little.
 #
 # </details>

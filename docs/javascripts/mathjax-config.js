@@ -1,5 +1,5 @@
 // MathJax 3 configuration; MathJax itself (tex-chtml.js) is served by the site (copied from
-// the django-static-mathjax wheel by hooks/site_hooks.py) and typesets each page once, at
+// the django-static-mathjax wheel by hooks/mathjax.py) and typesets each page once, at
 // load time (navigation.instant is off, so every page is a full load).
 window.MathJax = {
   tex: {
