@@ -6,19 +6,29 @@ koryakinp, and its answer. The network there is
     5x5 input → 2x2 convolution (stride 1) → 4x4 map → 2x2 max-pool (stride 2) → 2x2
     → logistic sigmoid → fully connected layer with two neurons H1, H2 → output layer.
 
+In the site's letters (see the Notation page): input :math:`x`, convolution output :math:`y`,
+pooled map :math:`m`, sigmoid output :math:`a`, FC weights :math:`V` and outputs
+:math:`h_0, h_1` (the question's H1, H2), deltas :math:`\delta^h, \delta^m, \delta^y`. The
+names the question and its answer use are given once per constant, in parentheses, so that
+each can be found in the source.
+
 Every constant below is a read-only float64 array (copy it before changing it, e.g. before
 handing it to :func:`cnnbp.numerical_gradient`, which perturbs in place).
 
 **GIVEN in the text** (typed there, copied here unchanged):
 
-- :data:`INPUT` — the 5x5 input, the array ``o`` of the answer's code;
-- :data:`W00` = -0.13 (top-left kernel weight) and :data:`X00` = 0.25 (top-left conv output);
-- :data:`FC_WEIGHTS` — the weights from the four pooled units to H1 and H2;
-- :data:`DELTA_H` — δH1 = 0.25, δH2 = -0.15;
-- :data:`SIGMOID_OUTPUTS` — 0.58, 0.57, 0.65, 0.55 (rounded to two decimals in the text);
-- :data:`DELTA_POOLED` — the question's four deltas 0.0364182, 0.068628, 0.04675125, -0.06818625;
-- :data:`DELTA_MAP` — the answer's rounded 4x4 delta map ``d``;
-- :data:`DW_ANSWER` — the 2x2 weight gradient the answer's code prints.
+- :data:`INPUT` — the 5x5 input :math:`x` (the array ``o`` of the answer's code);
+- :data:`W00` = -0.13 (top-left kernel weight :math:`w_{0,0}`) and :data:`X00` = 0.25
+  (top-left conv output :math:`y_{0,0}`);
+- :data:`FC_WEIGHTS` — :math:`V`, the weights from the four sigmoid outputs to H1 and H2;
+- :data:`DELTA_H` — :math:`\delta^h` = (0.25, -0.15) (the question's δH1, δH2);
+- :data:`SIGMOID_OUTPUTS` — :math:`a` = 0.58, 0.57, 0.65, 0.55 (rounded to two decimals in the
+  text);
+- :data:`DELTA_POOLED` — :math:`\delta^m` = 0.0364182, 0.068628, 0.04675125, -0.06818625
+  (the question's δ11, δ12, δ21, δ22);
+- :data:`DELTA_MAP` — :math:`\delta^y`, the answer's rounded 4x4 delta map (its ``d``);
+- :data:`DW_ANSWER` — :math:`\partial L/\partial w`, the 2x2 kernel gradient the answer's code
+  prints.
 
 **INFERRED here** (not in the text):
 
@@ -27,7 +37,7 @@ handing it to :func:`cnnbp.numerical_gradient`, which perturbs in place).
 - :data:`KERNEL`, :data:`BIAS` — the 2x2 kernel (it was in a figure that the text lost) and
   the decision that no bias is needed; see :func:`reconstruct_kernel`. The bias and weights
   of the FC layer and anything about the output layer are unknown; :func:`seed_network`
-  uses no FC bias, since δH1 and δH2 are all the backward pass needs.
+  uses no FC bias, since :math:`\\delta^h` is all the backward pass needs.
 """
 
 from __future__ import annotations
@@ -75,13 +85,15 @@ INPUT = _frozen(
         [0.76, 0.19, 0.72, 0.17, 0.57],
     ]
 )
-"""GIVEN. The 5x5 input, shape (5, 5) — the answer's ``o``. As NCHW: ``INPUT[None, None]``."""
+"""GIVEN. The 5x5 input :math:`x`, shape (5, 5) (the answer's ``o``). As NCHW:
+``INPUT[None, None]``."""
 
 W00 = -0.13
-"""GIVEN. The kernel weight :math:`w_{00}` (top-left)."""
+"""GIVEN. The kernel weight :math:`w_{0,0}` (top-left)."""
 
 X00 = 0.25
-"""GIVEN. The convolution output :math:`x_{00}` (top-left of the 4x4 map)."""
+"""GIVEN. The convolution output :math:`y_{0,0}`, top-left of the 4x4 map (the answer's
+:math:`x_{00}`)."""
 
 FC_WEIGHTS = _frozen(
     [
@@ -89,20 +101,23 @@ FC_WEIGHTS = _frozen(
         [0.02, -0.50, 0.23, 0.17],  # into H2
     ]
 )
-"""GIVEN. FC weights, shape (2, 4) = (out, in) as :func:`cnnbp.linear` wants: row 0 feeds H1,
-row 1 feeds H2; columns are the pooled units in row-major order (11, 12, 21, 22 in the
-question's 1-based names), i.e. the order of ``pooled.reshape(-1)``."""
+"""GIVEN. FC weights :math:`V`, shape (2, 4) = (out, in) as :func:`cnnbp.linear` wants: row 0
+feeds :math:`h_0` (the question's H1), row 1 feeds :math:`h_1` (H2); columns are the sigmoid
+outputs in row-major order (windows 11, 12, 21, 22 in the question's 1-based names), i.e. the
+order of ``a.reshape(-1)``."""
 
 DELTA_H = _frozen([0.25, -0.15])
-"""GIVEN. δH1, δH2, shape (2,): :math:`\\partial E / \\partial` (net input of H1, H2)."""
+"""GIVEN. :math:`\\delta^h`, shape (2,): the loss's gradient with respect to the FC outputs
+:math:`h_0, h_1` (the question's δH1, δH2)."""
 
 SIGMOID_OUTPUTS = _frozen([[0.58, 0.57], [0.65, 0.55]])
-"""GIVEN. The sigmoid of the four pooled values, shape (2, 2), rounded to 0.01 in the text."""
+"""GIVEN. :math:`a = \\sigma(m)`, the sigmoid of the four pooled values, shape (2, 2), rounded
+to 0.01 in the text."""
 
 DELTA_POOLED = _frozen([[0.0364182, 0.068628], [0.04675125, -0.06818625]])
-"""GIVEN. The question's deltas :math:`\\delta_{11}, \\delta_{12}, \\delta_{21}, \\delta_{22}`,
-shape (2, 2): the gradient at the sigmoid's input (= at the pooled maxima), computed in the
-text from :data:`FC_WEIGHTS`, :data:`DELTA_H` and the rounded :data:`SIGMOID_OUTPUTS`."""
+"""GIVEN. :math:`\\delta^m`, shape (2, 2) (the question's δ11, δ12, δ21, δ22): the gradient at
+the sigmoid's input (= at the pooled maxima), computed in the text from :data:`FC_WEIGHTS`,
+:data:`DELTA_H` and the rounded :data:`SIGMOID_OUTPUTS`."""
 
 DELTA_MAP = _frozen(
     [
@@ -112,13 +127,14 @@ DELTA_MAP = _frozen(
         [0.0, 0.0, 0.0, -0.0681],
     ]
 )
-"""GIVEN. The answer's 4x4 delta map ``d``, shape (4, 4): :data:`DELTA_POOLED` truncated to
-four decimals, routed to each window's maximum, zero elsewhere."""
+"""GIVEN. :math:`\\delta^y`, the answer's 4x4 delta map (its ``d``), shape (4, 4):
+:data:`DELTA_POOLED` truncated to four decimals, routed to each window's maximum, zero
+elsewhere."""
 
 DW_ANSWER = _frozen([[0.044606, 0.094061], [0.011262, 0.068288]])
 """GIVEN. The kernel gradient printed by the answer's code, shape (2, 2): the valid
 cross-correlation of :data:`INPUT` with :data:`DELTA_MAP`, i.e.
-:math:`\\sum_{i,j} \\delta_{ij}\\, o_{i+m, j+n}`."""
+:math:`\\partial L/\\partial w_{p,q} = \\sum_{i,j} \\delta^y_{i,j}\\, x_{i+p,\\,j+q}`."""
 
 # ---------------------------------------------------------------- INFERRED
 ARGMAX_POSITIONS = ((1, 1), (0, 2), (2, 1), (3, 3))
@@ -189,7 +205,7 @@ class KernelFit(NamedTuple):
     """The conv bias (0.0 when fitted without one)."""
     residuals: np.ndarray
     """shape (5,): fitted - given for the five equations, in conv-output (logit) units:
-    :math:`x_{00}` first, then the four pooled maxima (windows 11, 12, 21, 22)."""
+    :math:`y_{0,0}` first, then the four pooled maxima (windows 11, 12, 21, 22)."""
 
     @property
     def residual(self) -> float:
@@ -198,7 +214,7 @@ class KernelFit(NamedTuple):
 
     @property
     def printed_residuals(self) -> np.ndarray:
-        """shape (5,): fitted - printed in the units the text prints: :math:`x_{00}` and the
+        """shape (5,): fitted - printed in the units the text prints: :math:`y_{0,0}` and the
         four sigmoid outputs. Entries below 0.005 in size round to the text's numbers."""
         fitted_logits = _logit(SIGMOID_OUTPUTS.reshape(-1)) + self.residuals[1:]
         s_fit = 1.0 / (1.0 + np.exp(-fitted_logits))
@@ -235,23 +251,24 @@ def reconstruct_kernel(bias: bool = False, weighted: bool = True) -> KernelFit:
 
     Notes
     -----
-    The conv output is :math:`x_{ij} = \sum_{m,n} w_{mn}\, o_{i+m, j+n} + b`. Known:
-    :math:`w_{00} = -0.13` and five values of :math:`x`:
+    The conv output is :math:`y_{i,j} = \sum_{p,q} w_{p,q}\, x_{i+p,\,j+q} + b`. Known:
+    :math:`w_{0,0} = -0.13` and five values of :math:`y`:
 
-    - :math:`x_{00} = 0.25`;
-    - each pooled value :math:`x_{p} = \operatorname{logit}(s_p) = \log\frac{s_p}{1-s_p}` at the
-      window maximum :math:`p` in :data:`ARGMAX_POSITIONS` — max-pool picks the maximum and
-      the sigmoid is invertible, so the printed sigmoid outputs give the maxima back.
+    - :math:`y_{0,0} = 0.25`;
+    - for each window :math:`k`, the value at its maximum :math:`(i_k, j_k)` in
+      :data:`ARGMAX_POSITIONS`, :math:`y_{i_k,j_k} = \operatorname{logit}(a_k) =
+      \log\frac{a_k}{1-a_k}` — max-pool picks the maximum and the sigmoid is invertible, so
+      the printed sigmoid outputs give the maxima back.
 
-    That is five linear equations in :math:`w_{01}, w_{10}, w_{11}` (and :math:`b`):
+    That is five linear equations in :math:`w_{0,1}, w_{1,0}, w_{1,1}` (and :math:`b`):
 
     .. math::
-        \sum_{(m,n) \ne (0,0)} w_{mn}\, o_{i+m, j+n} \;[+\, b] = x_{ij} - w_{00}\, o_{ij}.
+        \sum_{(p,q) \ne (0,0)} w_{p,q}\, x_{i+p,\,j+q} \;[+\, b] = y_{i,j} - w_{0,0}\, x_{i,j}.
 
-    The text rounds :math:`x_{00}` and every :math:`s_p` to two decimals, i.e. each is known to
+    The text rounds :math:`y_{0,0}` and every :math:`a_k` to two decimals, i.e. each is known to
     about :math:`\pm 0.005`. In conv-output units the sigmoid equations are known only to
-    :math:`\pm 0.005 / (s_p(1-s_p))`, so with ``weighted=True`` the sigmoid rows are
-    multiplied by :math:`s_p (1 - s_p)` (first-order error propagation): every equation is
+    :math:`\pm 0.005 / (a_k(1-a_k))`, so with ``weighted=True`` the sigmoid rows are
+    multiplied by :math:`a_k (1 - a_k)` (first-order error propagation): every equation is
     then measured in units of its printed last digit.
 
     **No bias is needed**: without one, the weighted fit already reproduces all five printed
@@ -373,8 +390,8 @@ def forward_pass(kernel=None, bias=None) -> SeedForward:
     Notes
     -----
     .. math::
-        x = o \star k + b, \quad p = \operatorname{maxpool}_{2\times 2}(x), \quad
-        s = \sigma(p), \quad h = W_{fc}\, \operatorname{vec}(s)
+        y = x \star w + b, \quad m = \operatorname{maxpool}_{2\times 2}(y), \quad
+        a = \sigma(m), \quad h = V\, \operatorname{vec}(a)
 
     Examples
     --------
