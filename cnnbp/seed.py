@@ -37,7 +37,7 @@ handing it to :func:`cnnbp.numerical_gradient`, which perturbs in place).
 - :data:`KERNEL`, :data:`BIAS` — the 2x2 kernel (it was in a figure that the text lost) and
   the decision that no bias is needed; see :func:`reconstruct_kernel`. The bias and weights
   of the FC layer and anything about the output layer are unknown; :func:`seed_network`
-  uses no FC bias, since :math:`\\delta^h` is all the backward pass needs.
+  uses no FC bias, since :math:`\delta^h` is all the backward pass needs.
 """
 
 from __future__ import annotations
