@@ -156,8 +156,9 @@ def conv2d_matrix(w, in_hw, stride=1, padding=0, dilation=1) -> np.ndarray:
 
     Returns
     -------
-    C : ndarray, shape (C_out*H_out*W_out, C_in*H*W)
-        For every image ``x[n]`` of shape ``(C_in, H, W)``:
+    C : ndarray, shape (M, K)
+        With ``M = C_out*H_out*W_out`` rows and ``K = C_in*H*W`` columns. For every image
+        ``x[n]`` of shape ``(C_in, H, W)``:
         ``conv2d(x, w)[n].ravel() == C @ x[n].ravel()`` (C-order ravel, i.e. index
         ``(o*H_out + i)*W_out + j`` for the output and ``(c*H + u)*W + v`` for the input; no
         bias). Hence ``dx[n].ravel() == C.T @ dy[n].ravel()``.
@@ -238,8 +239,7 @@ def conv_transpose2d(dy, w, stride=1, padding=0, dilation=1, output_size=None) -
     output_size : (int, int), optional
         ``(H, W)`` of the result. With stride > 1 several input sizes give the same
         ``(H_out, W_out)`` (the last rows of a larger input may be skipped), so the size must
-        be stated to get a particular one; ``None`` picks the smallest,
-        :math:`(H_\text{out}-1)s_h + d_h(k_h-1) + 1 - 2p_h`.
+        be stated to get a particular one; ``None`` picks the smallest (see Notes).
 
     Returns
     -------
@@ -260,7 +260,9 @@ def conv_transpose2d(dy, w, stride=1, padding=0, dilation=1, output_size=None) -
         dx^\text{pad}_{n,c,u,v} = \sum_{o,i,j,p,q}
             [\,u = i s_h + p d_h\,][\,v = j s_w + q d_w\,]\; w_{o,c,p,q}\; dy_{n,o,i,j}
 
-    cropped by the padding. It is the "deconvolution" layer of generator networks: each
+    cropped by the padding. Without `output_size` the height is the smallest that maps to
+    :math:`H_\text{out}`, :math:`H = (H_\text{out}-1)s_h + d_h(k_h-1) + 1 - 2p_h`, and
+    likewise the width. It is the "deconvolution" layer of generator networks: each
     input entry spreads a kernel-shaped stamp onto a grid that is :math:`s` times finer.
 
     Examples

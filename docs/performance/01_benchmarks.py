@@ -38,6 +38,7 @@ cnnbp.viz.setup()
 
 # %%
 import json
+import textwrap
 from pathlib import Path
 
 
@@ -53,7 +54,7 @@ results = json.loads(find("results.json").read_text())
 versus = json.loads(find("compare.json").read_text())
 cases, machine = results["cases"], results["machine"]
 print(f"recorded {results['created']}: {len(cases)} cases")
-print(results["method"])
+print(textwrap.fill(results["method"], 75))
 
 # %% tags=["remove-cell"]
 assert results["schema"] == 1 and versus["schema"] == 1
@@ -95,10 +96,7 @@ show_markdown("\n".join(rows))
 #
 # The median CPU time per step of each library, their ratio and the goal. Most goals are
 # ratios; the two tiny cases have an absolute goal instead, explained
-# [below](#the-tiny-cases-and-their-goal). The column "products" (the products' floor, as a
-# ratio to PyTorch) is explained below the plot, and "loops" shows how many times faster the
-# default path is than the equation-shaped loops of `cnnbp.loops` (timed once, on the cases
-# small enough for the loops to finish quickly). `results.json` also keeps wall-clock medians.
+# [below](#the-tiny-cases-and-their-goal). `results.json` also keeps wall-clock medians.
 
 # %% tags=["remove-input"]
 def goal_text(c):
@@ -110,18 +108,29 @@ def goal_text(c):
     return ", ".join(parts) or NA
 
 
-rows = ["| case | cnnbp µs | PyTorch µs | ratio | goal | met? "
-        "| products | loops |",
-        "|---|--:|--:|--:|---|:-:|--:|--:|"]
+rows = ["| case | cnnbp µs | PyTorch µs | ratio | goal: met? |",
+        "|---|--:|--:|--:|---|"]
 for c in cases:
-    loops = c["loops_us"] and c["loops_us"] / c["cnnbp_us"]
     met = {True: "yes", False: "**no**", None: NA}[c["met"]]
     rows.append(
         f"| {c['name']} | {fmt(c['cnnbp_us'], ',.1f')} "
         f"| {fmt(c['torch_us'], ',.1f')} | {fmt(c['ratio'], '.2f')} "
-        f"| {goal_text(c)} | {met} "
-        f"| {fmt(c.get('products_ratio'), '.2f')} "
-        f"| {fmt(loops, '.1f' if loops and loops < 10 else ',.0f')} |")
+        f"| {goal_text(c) + ': ' + met if c['met'] is not None else NA} |")
+show_markdown("\n".join(rows))
+
+# %% [markdown]
+# The equation-shaped loops of `cnnbp.loops` were timed too, once, on the cases small enough
+# for them to finish quickly. How many times faster the default path is:
+
+# %% tags=["remove-input"]
+rows = ["| case | loops µs | default µs | times faster |",
+        "|---|--:|--:|--:|"]
+for c in cases:
+    if c["loops_us"]:
+        times = c["loops_us"] / c["cnnbp_us"]
+        rows.append(f"| {c['name']} | {c['loops_us']:,.0f} "
+                    f"| {c['cnnbp_us']:,.1f} "
+                    f"| {fmt(times, '.1f' if times < 10 else ',.0f')} |")
 show_markdown("\n".join(rows))
 
 # %% [markdown]
@@ -194,7 +203,7 @@ show_markdown(
 # An im2col convolution cannot avoid its three matrix products per forward + backward step.
 # The benchmark times exactly these three, alone, with the batch folded into one product each,
 # on preallocated operands of the case's sizes, each in whichever orientation BLAS runs faster,
-# interleaved with the two libraries. That is the "products" column, their time ÷ PyTorch's: a practical floor
+# interleaved with the two libraries. Their time ÷ PyTorch's is a practical floor
 # for any numpy implementation of this algorithm, since nothing it does around the products
 # (copying windows, adding column gradients back, the bias) makes the products themselves
 # faster. The gap between it and the ratio is everything else cnnbp does.
@@ -316,10 +325,10 @@ assert all(c["cnnbp_us"] < c["torch_us"] for c in tiny_rec)
 # comparison):
 #
 # ```bash
-# python benchmarks/run.py            # the table; rewrites benchmarks/results.json
-# python benchmarks/run.py --quick    # fewer repeats: a quick, noisier look
+# python benchmarks/run.py           # writes benchmarks/results.json
+# python benchmarks/run.py --quick   # fewer repeats: quicker, noisier
 # git worktree add ../cnnbp-old d41cc78
-# python benchmarks/compare.py ../cnnbp-old   # rewrites benchmarks/compare.json
+# python benchmarks/compare.py ../cnnbp-old   # writes compare.json
 # ```
 #
 # Without PyTorch `run.py` still runs and prints absolute times with the speed-up over
@@ -361,7 +370,8 @@ assert all(c["cnnbp_us"] < c["torch_us"] for c in tiny_rec)
 # 8{,}192$ (the batch folded in). Each product pairs two of $W$ ($64 \times 288$), the columns
 # ($288 \times 8{,}192$) and $\delta$ ($64 \times 8{,}192$), so each costs $64 \cdot 288 \cdot 8{,}192
 # = 150{,}994{,}944$ multiply-adds: 452,984,832 for the three, about 0.9 GFLOP. Divided by the
-# recorded "products" time that gives the rate BLAS reached on this machine.
+# time the three products took alone (`products_us` in `results.json`), that gives the rate
+# BLAS reached on this machine.
 #
 # </details>
 
