@@ -6,19 +6,17 @@ one server and one browser (the plain helpers they use are in ``site_support.py`
 
 from __future__ import annotations
 
-import functools
 import http.server
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from site_support import CHROMIUM, CHROMIUM_ARGS, ROOT, Build
+from site_support import CHROMIUM, CHROMIUM_ARGS, ROOT, Build, serve_http
 
 
 @pytest.fixture
@@ -76,16 +74,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def server(built_site):
-    handler = functools.partial(_QuietHandler, directory=str(built_site.site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with serve_http(_QuietHandler, built_site.site) as root:
+        yield root + "/"
 
 
 @pytest.fixture(scope="session")

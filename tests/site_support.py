@@ -6,10 +6,14 @@ plain helpers that several test files import (``tests/`` is on ``sys.path`` unde
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import http.server
 import importlib.util
 import re
+import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -110,3 +114,31 @@ class Build:
     site: Path
     seconds: float
     log: str
+
+
+def stop(proc: subprocess.Popen, reader) -> None:
+    """End a `mkdocs serve` started by a test, and the thread reading its output."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    reader.join(timeout=30)  # it ends at the pipe's EOF; then the pipe can be closed
+    proc.stdout.close()
+
+
+@contextlib.contextmanager
+def serve_http(handler, site: Path):
+    """Serve the folder `site` on a free local port with `handler`; yields its root URL."""
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(site))
+    )
+    thread = threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)

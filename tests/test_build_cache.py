@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import jupytext
 import pytest
 import yaml
-from site_support import JUPYTER, ROOT, load_hook
+from site_support import JUPYTER, ROOT, load_hook, stop
 
 nbhook = load_hook("notebook_cache")
 HOOK = load_hook("notebooks")
@@ -487,11 +487,4 @@ def test_serve_builds_an_unchanged_tree_and_a_prose_edit_without_executing(tiny)
         rebuild = "".join(log[served:])
         assert "Notebooks: 0 executed" in rebuild, rebuild
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        reader.join(timeout=30)
-        proc.stdout.close()
+        stop(proc, reader)

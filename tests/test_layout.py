@@ -30,11 +30,10 @@ import html
 import http.server
 import json
 import re
-import threading
 from urllib.parse import urljoin
 
 import pytest
-from site_support import DOCS, PAGES, ROOT, is_notebook
+from site_support import DOCS, PAGES, ROOT, is_notebook, serve_http
 
 pytestmark = pytest.mark.site
 
@@ -453,17 +452,8 @@ class _PagesHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def pages_server(built_site):
     handler = type("Handler", (_PagesHandler,), {"site": built_site.site})
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(built_site.site))
-    )
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with serve_http(handler, built_site.site) as root:
+        yield root
 
 
 @pytest.mark.parametrize("missing", ["no-such-page/", "example/no/such/deep/page/"])

@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from site_support import load_hook
+from site_support import load_hook, stop
 
 pytestmark = pytest.mark.site
 
@@ -72,14 +72,7 @@ def served(built_site):
                 pass
         yield _readme_url().replace(":8000/", f":{port}/"), log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        reader.join(timeout=30)  # it ends at the pipe's EOF; then the pipe can be closed
-        proc.stdout.close()
+        stop(proc, reader)
 
 
 def test_serve_announces_the_readme_address(served):
