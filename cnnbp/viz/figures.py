@@ -107,10 +107,12 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
             role[r, c] = np.where(dy[oi, oj] != 0, 2, 1)
             # A blank second line lifts each value, leaving room for its delta below it.
             labels = [[f"{format_value(v, fmt)}\n " for v in row] for row in x]
-            show_matrix(x, ax, labels=labels, colors=_ROLE_FILLS[role], mark=role == 2,
+            show_matrix(x, ax, labels=labels, colors=_ROLE_FILLS[role],
                         title=f"dw[{m}, {n}] = {dw[0, 0, m, n]:.6g}")
             for delta, ri, cj in zip(dy[oi, oj], r, c, strict=True):
                 if delta != 0:
+                    # The whole cell outlined: its delta's label needs the room.
+                    ax.add_patch(Rectangle((cj - 0.5, ri - 0.5), 1, 1, fill=False, lw=2, ec="black"))
                     ax.text(cj, ri + 0.3, f"δ {delta:+.3g}", ha="center", va="center",
                             fontsize=SMALL)
             ax.add_patch(
@@ -293,6 +295,7 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
     ['dx[0, 0] = 1', 'dx[1, 1] = 10', 'dx[2, 1] = 7']
     """
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     from .._validate import as_pair
     from ..conv import conv2d_backward
@@ -324,9 +327,11 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
         role[links[:, 0], links[:, 1]] = 1
         # A blank second line lifts each value, leaving room for its kernel tap below it.
         labels = [[f"{format_value(v, fmt)}\n " for v in row] for row in dy]
-        show_matrix(dy, ax, labels=labels, colors=_ROLE_FILLS[role], mark=role == 1,
+        show_matrix(dy, ax, labels=labels, colors=_ROLE_FILLS[role],
                     title=f"dx[{p}, {q}] = {dx[p, q]:.4g}")
         for i, j, m, n in links:
+            # The whole cell outlined: its tap's label needs the room.
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2, ec="black"))
             ax.text(j, i + 0.28, f"w[{m},{n}]", ha="center", va="center", fontsize=SMALL)
     fig.tight_layout()
     return fig, axes

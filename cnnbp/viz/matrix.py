@@ -114,6 +114,7 @@ def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", vmax=None, mark=None, z
         ax.text(j, i, text, ha="center", va="center", fontsize=fontsize, color=_ink(fill[i, j]))
     if mark is not None:
         for i, j in zip(*np.nonzero(np.asarray(mark, dtype=bool)), strict=True):
+            # Inset, so that neighbouring marked cells stay apart and none is clipped.
             ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, lw=2.5, ec="black"))
     if ticks:
         ax.set_xticks(range(a.shape[1]))
