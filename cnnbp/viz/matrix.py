@@ -55,7 +55,7 @@ def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", vmax=None, mark=None, z
         default: formatted like every other value.
     labels : array_like of str, shape (H, W), optional
         The text of each cell, instead of its formatted value (may span two lines).
-    colors : array_like of colours, shape (H, W), optional
+    colors : array_like, shape (H, W) of colour names or (H, W, 3 or 4) of RGB(A), optional
         The fill of each cell, instead of the colour map (e.g. the role a cell plays).
     ticks : bool, optional
         Label rows and columns with their indices.
@@ -84,6 +84,9 @@ def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", vmax=None, mark=None, z
     ('a', (-4.0, 4.0), ['-2.00', '0.00', '0.00'])
     >>> [t.get_color() for t in show_matrix([[-1.0, 0.1]]).texts]  # ink contrasts with fill
     ['white', 'black']
+    >>> ax = show_matrix([[1.0, 2.0]], labels=[["a", "b"]], colors=[["black", "#fde9a9"]])
+    >>> [(t.get_text(), t.get_color()) for t in ax.texts]
+    [('a', 'white'), ('b', 'black')]
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import to_rgba_array
@@ -94,6 +97,9 @@ def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", vmax=None, mark=None, z
         a = a[None, :]
     if a.ndim != 2:
         raise ValueError(f"show_matrix draws 1-D or 2-D arrays, got shape {a.shape}")
+    for name, arr in (("labels", labels), ("mark", mark), ("colors", colors)):
+        if arr is not None and np.shape(arr)[:2] != a.shape:
+            raise ValueError(f"{name} has shape {np.shape(arr)}, but the array has shape {a.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(CELL * a.shape[1] + 0.8, CELL * a.shape[0] + 0.8))
     if colors is None:
@@ -101,15 +107,13 @@ def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", vmax=None, mark=None, z
         image = ax.imshow(a, cmap=CMAP, vmin=-(lim or 1.0), vmax=lim or 1.0)
         fill = image.to_rgba(a)
     else:
-        fill = to_rgba_array(np.ravel(np.asarray(colors, dtype=object))).reshape(*a.shape, 4)
+        colors = np.asarray(colors)  # names (H, W) or RGB(A) values (H, W, 3 or 4)
+        fill = to_rgba_array(colors.reshape(-1, *colors.shape[2:])).reshape(*a.shape, 4)
         ax.imshow(fill)
     if labels is None:
         labels = [[zero if v == 0 and zero is not None else format_value(v, fmt) for v in row]
                   for row in a]
     labels = np.asarray(labels, dtype=object)
-    for name, arr in (("labels", labels), ("mark", mark)):
-        if arr is not None and np.shape(arr) != a.shape:
-            raise ValueError(f"{name} has shape {np.shape(arr)}, but the array has shape {a.shape}")
     for (i, j), text in np.ndenumerate(labels):
         ax.text(j, i, text, ha="center", va="center", fontsize=fontsize, color=_ink(fill[i, j]))
     if mark is not None:
