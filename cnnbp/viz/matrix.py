@@ -55,8 +55,9 @@ def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", vmax=None, mark=None, z
         default: formatted like every other value.
     labels : array_like of str, shape (H, W), optional
         The text of each cell, instead of its formatted value (may span two lines).
-    colors : array_like, shape (H, W) of colour names or (H, W, 3 or 4) of RGB(A), optional
-        The fill of each cell, instead of the colour map (e.g. the role a cell plays).
+    colors : array_like, optional
+        The fill of each cell, instead of the colour map (e.g. the role a cell plays): colour
+        names, shape (H, W), or RGB(A) values, shape (H, W, 3) or (H, W, 4).
     ticks : bool, optional
         Label rows and columns with their indices.
     fontsize : float, optional
