@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .panels import draw_heatmap
+from .matrix import show_matrix
 
 __all__ = ["BACKWARD_STEPS", "show_backward_pass"]
 
@@ -154,11 +154,10 @@ def show_backward_pass(dh, da, dm, dy, dw, dx, *, highlight=None, fmt="{:.3f}", 
     for key, (x, y, w, h) in boxes.items():
         ax = fig.add_axes((fx(x), fy(y), w / width, h / height))
         a = column if key == "dh" else arrays[key]
-        draw_heatmap(ax, a, vmax=vmax, fmt=fmt, fontsize=fontsize,
-                     mark=(a != 0) if key == "dy" else None)
+        # No index ticks: an overview, the arrows need the room more than the indices.
+        show_matrix(a, ax, vmax=vmax, fmt=fmt, zero="0", ticks=False, fontsize=fontsize,
+                    mark=(a != 0) if key == "dy" else None)
         ax.set_title(titles[key], fontsize=fontsize + 1.5)
-        ax.set_xticks([])  # an overview: the arrows need the room more than the indices
-        ax.set_yticks([])
         axes[key] = ax
 
     def arrow(step, start, end, text, text_at, **text_kw):

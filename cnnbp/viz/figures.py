@@ -1,144 +1,24 @@
-"""Figures for the documentation: annotated heatmaps of small arrays.
+r"""Where a gradient comes from: the figures that trace one backward step cell by cell.
 
-matplotlib and IPython are imported inside the functions, so ``import cnnbp`` never needs
-them; the site's dependencies (``pip install -e .[docs]``) bring them.
+Each figure draws what cnnbp computes (:func:`cnnbp.conv2d_backward`,
+:func:`cnnbp.conv2d_terms`, :func:`cnnbp.max_pool2d_backward`), never a gradient of its own,
+and draws every matrix with :func:`cnnbp.viz.show_matrix`.
+
+matplotlib is imported inside the functions, so ``import cnnbp.viz`` works without it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .style import CELL, LABEL, SMALL, TITLE
+from .matrix import show_matrix
+from .style import SMALL
+from .text import format_value
 
-__all__ = [
-    "show_channel_wiring",
-    "show_conv_windows",
-    "show_dw_sources",
-    "show_dx_sources",
-    "show_matrices",
-    "show_matrix",
-    "show_pipeline",
-    "show_pool_routing",
-]
+__all__ = ["show_dw_sources", "show_dx_sources", "show_pool_routing"]
 
-
-def show_matrix(a, ax=None, *, title=None, fmt="{:.2f}", mark=None, cmap="RdBu_r", fontsize=SMALL):
-    """Draw a 2-D array as a heatmap with each value written in its cell.
-
-    Parameters
-    ----------
-    a : array_like, shape (H, W)
-        The values; a 1-D array is drawn as one row.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure is made if omitted.
-    title : str, optional
-        Axes title.
-    fmt : str, optional
-        Format of each cell's label.
-    mark : array_like of bool, shape (H, W), optional
-        Cells to outline (e.g. the maxima a max-pool picked).
-    cmap : str, optional
-        A diverging map centred on zero, so that sign is visible at a glance.
-    fontsize : float, optional
-        Size of the cell labels, in points; the site's smallest text size by default
-        (:data:`cnnbp.viz.style.SMALL`).
-
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from cnnbp.viz import show_matrix
-    >>> ax = show_matrix(np.arange(6.0).reshape(2, 3) - 2, title="a", mark=np.eye(2, 3, dtype=bool))
-    >>> ax.get_title(), len(ax.texts)
-    ('a', 6)
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    a = np.asarray(a, dtype=np.float64)
-    if a.ndim == 1:
-        a = a[None, :]
-    if a.ndim != 2:
-        raise ValueError(f"show_matrix draws 2-D arrays, got shape {a.shape}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(0.6 * a.shape[1] + 1, 0.6 * a.shape[0] + 0.6))
-    lim = float(np.max(np.abs(a))) or 1.0
-    ax.imshow(a, cmap=cmap, vmin=-lim, vmax=lim)
-    for (i, j), v in np.ndenumerate(a):
-        # Dark cells get white text so that every label stays readable.
-        color = "white" if abs(v) > 0.6 * lim else "black"
-        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize, color=color)
-    if mark is not None:
-        mark = np.asarray(mark, dtype=bool)
-        if mark.shape != a.shape:
-            raise ValueError(f"mark has shape {mark.shape}, but the array has shape {a.shape}")
-        for i, j in zip(*np.nonzero(mark), strict=True):
-            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5, ec="black"))
-    ax.set_xticks(range(a.shape[1]))
-    ax.set_yticks(range(a.shape[0]))
-    ax.tick_params(length=0, labelsize=SMALL)
-    if title:
-        ax.set_title(title, fontsize=TITLE)
-    return ax
-
-
-def show_matrices(arrays, titles=None, *, fmt="{:.2f}", marks=None, size=CELL, suptitle=None):
-    """Draw several 2-D arrays side by side with :func:`show_matrix`.
-
-    Parameters
-    ----------
-    arrays : sequence of array_like, each of shape (H_k, W_k)
-    titles : sequence of str, optional
-    fmt : str, optional
-        Format of each cell's label.
-    marks : sequence of (array_like of bool or None), optional
-        Per-array cells to outline.
-    size : float, optional
-        Inches per cell.
-    suptitle : str, optional
-        Title of the whole figure.
-
-    Returns
-    -------
-    fig : matplotlib Figure
-    axes : list of matplotlib Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from cnnbp.viz import show_matrices
-    >>> fig, axes = show_matrices([np.ones((2, 2)), np.zeros((3, 3))], ["ones", "zeros"])
-    >>> [ax.get_title() for ax in axes]
-    ['ones', 'zeros']
-    """
-    import matplotlib.pyplot as plt
-
-    arrays = [np.atleast_2d(np.asarray(a, dtype=np.float64)) for a in arrays]
-    titles = list(titles) if titles is not None else [None] * len(arrays)
-    marks = list(marks) if marks is not None else [None] * len(arrays)
-    widths = [a.shape[1] for a in arrays]
-    height = max(a.shape[0] for a in arrays)
-    fig, axes = plt.subplots(
-        1,
-        len(arrays),
-        figsize=(size * sum(widths) + 0.9 * len(arrays), size * height + 0.9),
-        gridspec_kw={"width_ratios": widths},
-        squeeze=False,
-    )
-    axes = list(axes[0])
-    for ax, a, t, m in zip(axes, arrays, titles, marks, strict=True):
-        show_matrix(a, ax, title=t, fmt=fmt, mark=m)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig, axes
+# Cell fills of the source figures: not read, read, read with a non-zero delta.
+_ROLE_FILLS = np.array(["white", "#fde9a9", "#f4a340"])
 
 
 def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", size=0.62):
@@ -198,7 +78,6 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
     ((2, 2), 'dw[0, 0] = -4')
     """
     import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
     from matplotlib.patches import Rectangle
 
     from ..conv import conv2d_backward
@@ -219,24 +98,23 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
         figsize=(size * x.shape[1] * kw + 0.6, size * x.shape[0] * kh + 0.8 * kh),
         squeeze=False,
     )
-    # Cell colours: 0 = not touched by this weight, 1 = touched, 2 = touched with a non-zero delta.
-    colours = ListedColormap(["white", "#fde9a9", "#f4a340"])
     for m in range(kh):
         for n in range(kw):
             ax = axes[m, n]
             # the products w[m, n] * x[r, c] of output (i, j)
             oi, oj, _, _, r, c = terms[(terms[:, 2] == m) & (terms[:, 3] == n)].T
-            role = np.zeros(x.shape)
+            role = np.zeros(x.shape, dtype=int)
             role[r, c] = np.where(dy[oi, oj] != 0, 2, 1)
-            ax.imshow(role, cmap=colours, vmin=0, vmax=2)
-            for (i, j), v in np.ndenumerate(x):
-                ax.text(j, i - 0.12, fmt.format(v), ha="center", va="center", fontsize=SMALL)
+            # A blank second line lifts each value, leaving room for its delta below it.
+            labels = [[f"{format_value(v, fmt)}\n " for v in row] for row in x]
+            show_matrix(x, ax, labels=labels, colors=_ROLE_FILLS[role],
+                        title=f"dw[{m}, {n}] = {dw[0, 0, m, n]:.6g}")
             for delta, ri, cj in zip(dy[oi, oj], r, c, strict=True):
                 if delta != 0:
-                    ax.add_patch(
-                        Rectangle((cj - 0.5, ri - 0.5), 1, 1, fill=False, lw=2, ec="black")
-                    )
-                    ax.text(cj, ri + 0.3, f"δ {delta:+.3g}", ha="center", va="center", fontsize=SMALL)
+                    # The whole cell outlined: its delta's label needs the room.
+                    ax.add_patch(Rectangle((cj - 0.5, ri - 0.5), 1, 1, fill=False, lw=2, ec="black"))
+                    ax.text(cj, ri + 0.3, f"δ {delta:+.3g}", ha="center", va="center",
+                            fontsize=SMALL)
             ax.add_patch(
                 Rectangle(
                     (c.min() - 0.5, r.min() - 0.5),
@@ -248,95 +126,7 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
                     ec="#b35900",
                 )
             )
-            ax.set_xticks(range(x.shape[1]))
-            ax.set_yticks(range(x.shape[0]))
-            ax.tick_params(length=0, labelsize=SMALL)
-            ax.set_title(f"dw[{m}, {n}] = {dw[0, 0, m, n]:.6g}", fontsize=TITLE)
     fig.tight_layout()
-    return fig, axes
-
-
-def show_pipeline(arrays, titles=None, labels=None, *, fmt="{:.2f}", marks=None, size=CELL, suptitle=None):
-    r"""Draw the maps of a forward pass left to right, joined by labelled arrows.
-
-    Parameters
-    ----------
-    arrays : sequence of array_like, each of shape (H_k, W_k) or (W_k,)
-        The maps in the order the data flows through them; a 1-D array is drawn as one row.
-    titles : sequence of str, optional
-        One title per map.
-    labels : sequence of str, optional
-        One label per arrow, i.e. ``len(arrays) - 1`` of them: the operation that turns
-        map ``k`` into map ``k + 1``.
-    fmt : str, optional
-        Format of each cell's label.
-    marks : sequence of (array_like of bool or None), optional
-        Per-map cells to outline, as in :func:`show_matrix`.
-    size : float, optional
-        Inches per cell.
-    suptitle : str, optional
-        Title of the whole figure.
-
-    Returns
-    -------
-    fig : matplotlib Figure
-    axes : list of matplotlib Axes
-        The map axes only (the arrow axes are not returned).
-
-    Notes
-    -----
-    Every map gets an axes whose width is proportional to its number of columns, so cells have
-    the same size in every panel and a shrinking map looks smaller. The arrows live in narrow
-    axes of their own between the maps.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from cnnbp.viz import show_pipeline
-    >>> fig, axes = show_pipeline([np.ones((3, 3)), np.ones((2, 2))], ["in", "out"], ["pool"])
-    >>> [ax.get_title() for ax in axes]
-    ['in', 'out']
-    """
-    import matplotlib.pyplot as plt
-
-    arrays = [np.atleast_2d(np.asarray(a, dtype=np.float64)) for a in arrays]
-    k = len(arrays)
-    titles = list(titles) if titles is not None else [None] * k
-    labels = list(labels) if labels is not None else [""] * (k - 1)
-    marks = list(marks) if marks is not None else [None] * k
-    if not (len(titles) == k and len(marks) == k and len(labels) == k - 1):
-        raise ValueError(
-            f"show_pipeline needs one title and mark per map and one label per arrow: got {k} "
-            f"maps, {len(titles)} titles, {len(marks)} marks, {len(labels)} labels"
-        )
-    gap = 2.0  # arrow axes width, in cells: room for a two- or three-line label
-    ratios = []
-    for a in arrays:
-        ratios += [a.shape[1], gap]
-    ratios = ratios[:-1]
-    height = max(a.shape[0] for a in arrays)
-    fig, all_axes = plt.subplots(
-        1,
-        len(ratios),
-        figsize=(size * sum(ratios) + 0.3 * k, size * height + 1.1),
-        gridspec_kw={"width_ratios": ratios, "wspace": 0.05},
-        squeeze=False,
-    )
-    all_axes = list(all_axes[0])
-    axes = all_axes[::2]
-    for ax, a, t, m in zip(axes, arrays, titles, marks, strict=True):
-        show_matrix(a, ax, title=t, fmt=fmt, mark=m)
-    for ax, label in zip(all_axes[1::2], labels, strict=True):
-        ax.axis("off")
-        ax.annotate(
-            "", xy=(1.0, 0.5), xytext=(0.0, 0.5), xycoords="axes fraction",
-            arrowprops={"arrowstyle": "-|>", "lw": 1.5, "color": "0.3"},
-        )
-        ax.text(0.5, 0.56, label, ha="center", va="bottom", fontsize=SMALL, transform=ax.transAxes)
-    if suptitle:
-        fig.suptitle(suptitle)
     return fig, axes
 
 
@@ -444,208 +234,6 @@ def show_pool_routing(x, dy, size=2, stride=None, *, fmt="{:.3f}", titles=None, 
     return fig, axes, dx
 
 
-def show_conv_windows(
-    in_shape,
-    kernel_size,
-    *,
-    stride=1,
-    padding=0,
-    dilation=1,
-    outputs=((0, 0),),
-    ax=None,
-    title=None,
-    show_unread=False,
-    fontsize=SMALL,
-):
-    r"""Draw an input grid, its zero padding, and the cells that chosen outputs of a convolution read.
-
-    Parameters
-    ----------
-    in_shape : (int, int)
-        ``(H, W)`` of the input, without padding.
-    kernel_size : int or (int, int)
-        ``(kh, kw)``.
-    stride, padding, dilation : int or (int, int), optional
-        As in :func:`cnnbp.conv2d`.
-    outputs : sequence of (int, int), optional
-        Output positions ``(i, j)`` whose windows are drawn, one colour each; a cell read by
-        an output is labelled with the kernel tap ``m,n`` that reads it.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure is made if omitted.
-    title : str, optional
-        Axes title.
-    show_unread : bool, optional
-        Cross out the input cells (not padding) that no output of the whole convolution
-        reads; their gradient is always zero.
-    fontsize : int, optional
-        Size of the tap labels.
-
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Notes
-    -----
-    Output :math:`(i, j)`, tap :math:`(m, n)` reads the padded input at row
-    :math:`s_h i + d_h m` and column :math:`s_w j + d_w n`; padding cells (grey) hold zeros.
-    Rows and columns are labelled with unpadded input indices, so padding is at negative
-    indices and at :math:`\ge H`.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from cnnbp.viz import show_conv_windows
-    >>> ax = show_conv_windows((4, 4), 2, stride=2, outputs=[(0, 0), (1, 1)], title="s=2")
-    >>> ax.get_title(), len(ax.texts)
-    ('s=2', 8)
-    >>> ax = show_conv_windows((5, 5), 2, stride=3, show_unread=True, outputs=[])
-    >>> len(ax.lines) // 2  # crossed-out cells: row 2 and column 2 fall between windows
-    9
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    from .._validate import as_pair
-    from ..conv import conv2d_output_shape
-    from ..views import conv2d_terms
-
-    (h, w), (ph, pw) = as_pair(in_shape, "in_shape"), as_pair(padding, "padding", 0)
-    hp, wp = h + 2 * ph, w + 2 * pw
-    ho, wo = conv2d_output_shape((h, w), kernel_size, stride, padding, dilation)
-    # Every product w[m, n] * x_pad[r, c] of output (i, j), as rows (i, j, m, n, r, c).
-    terms = conv2d_terms((h, w), kernel_size, stride, padding, dilation)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(0.42 * wp + 0.8, 0.42 * hp + 0.6))
-    # Background in one image (padding grey, input white) and the grid as two line collections:
-    # one patch per cell would make large grids slow to draw.
-    background = np.full((hp, wp), 0.82)
-    background[ph : ph + h, pw : pw + w] = 1.0
-    ax.imshow(background, cmap="gray", vmin=0.0, vmax=1.0)
-    ax.hlines(np.arange(hp + 1) - 0.5, -0.5, wp - 0.5, colors="0.6", lw=0.6)
-    ax.vlines(np.arange(wp + 1) - 0.5, -0.5, hp - 0.5, colors="0.6", lw=0.6)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for k, (i, j) in enumerate(outputs):
-        if not (0 <= i < ho and 0 <= j < wo):
-            raise ValueError(f"output {(i, j)} is outside the output grid {(ho, wo)}")
-        col = colors[k % len(colors)]
-        for _, _, m, n, r, c in terms[(terms[:, 0] == i) & (terms[:, 1] == j)]:
-            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fc=col, alpha=0.45, ec=col, lw=1.5))
-            ax.text(c, r, f"{m},{n}", ha="center", va="center", fontsize=fontsize)
-    if show_unread:
-        read = set(zip(terms[:, 4].tolist(), terms[:, 5].tolist(), strict=True))
-        for r in range(ph, ph + h):
-            for c in range(pw, pw + w):
-                if (r, c) not in read:
-                    ax.plot([c - 0.4, c + 0.4], [r - 0.4, r + 0.4], color="crimson", lw=1.2)
-                    ax.plot([c - 0.4, c + 0.4], [r + 0.4, r - 0.4], color="crimson", lw=1.2)
-    ax.set_xlim(-0.5, wp - 0.5)
-    ax.set_ylim(hp - 0.5, -0.5)
-    ax.set_aspect("equal")
-    ax.set_xticks(range(wp), [str(c - pw) for c in range(wp)])
-    ax.set_yticks(range(hp), [str(r - ph) for r in range(hp)])
-    ax.tick_params(length=0, labelsize=fontsize)
-    if title:
-        ax.set_title(title, fontsize=TITLE)
-    return ax
-
-
-def show_channel_wiring(c_in, c_out, *, ax=None, highlight_in=None, highlight_out=None, title=None):
-    r"""Draw how a convolution wires input channels to output channels through its kernels.
-
-    Parameters
-    ----------
-    c_in, c_out : int
-        Number of input and output channels.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure is made if omitted.
-    highlight_in : int, optional
-        Input channel ``c`` whose wires are drawn bold: the paths its gradient ``dx[:, c]``
-        collects from.
-    highlight_out : int, optional
-        Output channel ``o`` whose wires are drawn bold. With `highlight_in` too, only the one
-        kernel ``w[o, c]`` joining them is bold: the only wire ``dw[o, c]`` depends on.
-    title : str, optional
-        Axes title.
-
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Notes
-    -----
-    Left: input channels :math:`x_c`; middle: the :math:`C_\text{out} \times C_\text{in}`
-    kernels :math:`w_{o,c}`; right: output channels
-    :math:`y_o = b_o + \sum_c w_{o,c} \star x_c`. Every input channel reaches every output
-    channel through its own kernel.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from cnnbp.viz import show_channel_wiring
-    >>> ax = show_channel_wiring(2, 3, highlight_in=1)
-    >>> len(ax.lines)  # two wires through each of the 2 x 3 kernels
-    12
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyBboxPatch
-
-    c_in, c_out = int(c_in), int(c_out)
-    if c_in < 1 or c_out < 1:
-        raise ValueError(f"c_in and c_out must be at least 1, got {c_in} and {c_out}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 0.9 * c_in * c_out + 0.8))
-    n_k = c_in * c_out
-
-    xin, xk, xout = 0.0, 2.0, 4.0
-    kernel_y = {}
-    for o in range(c_out):
-        for c in range(c_in):
-            kernel_y[o, c] = n_k - 1 - (o * c_in + c)
-    # Input channels spread evenly over the height of the kernel column.
-    in_y = {c: (n_k - 1) / 2 + ((c_in - 1) / 2 - c) * n_k / c_in for c in range(c_in)}
-    out_y = {o: float(np.mean([kernel_y[o, c] for c in range(c_in)])) for o in range(c_out)}
-
-    def bold(o, c):
-        if highlight_in is not None and highlight_out is not None:
-            return o == highlight_out and c == highlight_in
-        return (highlight_in is not None and c == highlight_in) or (
-            highlight_out is not None and o == highlight_out
-        )
-
-    any_bold = highlight_in is not None or highlight_out is not None
-    for (o, c), yk in kernel_y.items():
-        strong = bold(o, c)
-        style = {"color": "crimson", "lw": 2.2} if strong else {"color": "0.55", "lw": 1.0}
-        if any_bold and not strong:
-            style["alpha"] = 0.5
-        ax.plot([xin + 0.35, xk - 0.35], [in_y[c], yk], **style)
-        ax.plot([xk + 0.35, xout - 0.35], [yk, out_y[o]], **style)
-
-    def box(x, y, text, strong):
-        ax.add_patch(
-            FancyBboxPatch(
-                (x - 0.35, y - 0.3), 0.7, 0.6, boxstyle="round,pad=0.02",
-                fc="mistyrose" if strong else "white", ec="crimson" if strong else "0.3", lw=1.2,
-            )
-        )
-        ax.text(x, y, text, ha="center", va="center", fontsize=LABEL)
-
-    for c, y in in_y.items():
-        box(xin, y, f"$x_{{{c}}}$", highlight_in == c)
-    for (o, c), y in kernel_y.items():
-        box(xk, y, f"$w_{{{o},{c}}}$", any_bold and bold(o, c))
-    for o, y in out_y.items():
-        box(xout, y, f"$y_{{{o}}}$", highlight_out == o)
-    ax.set_xlim(-0.6, 4.6)
-    ax.set_ylim(-0.7, n_k - 0.3)
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=TITLE)
-    return ax
-
-
 def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, fmt="{:.3f}", size=0.62):
     r"""Draw, for chosen input cells ``dx[p, q]``, the output deltas and kernel taps that feed them.
 
@@ -707,7 +295,6 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
     ['dx[0, 0] = 1', 'dx[1, 1] = 10', 'dx[2, 1] = 7']
     """
     import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
     from matplotlib.patches import Rectangle
 
     from .._validate import as_pair
@@ -733,24 +320,18 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
         squeeze=False,
     )
     axes = list(axes[0])
-    # Cell colours: 0 = this output does not read (p, q), 1 = it does.
-    colours = ListedColormap(["white", "#fde9a9"])
     for ax, (p, q) in zip(axes, cells, strict=True):
         # the products w[m, n] * x[p, q] of output (i, j)
         links = terms[(terms[:, 4] == p + ph) & (terms[:, 5] == q + pw)][:, :4]
-        role = np.zeros(dy.shape)
-        for i, j, _, _ in links:
-            role[i, j] = 1
-        ax.imshow(role, cmap=colours, vmin=0, vmax=1)
-        for (i, j), v in np.ndenumerate(dy):
-            ax.text(j, i - 0.12, fmt.format(v), ha="center", va="center", fontsize=SMALL)
+        role = np.zeros(dy.shape, dtype=int)
+        role[links[:, 0], links[:, 1]] = 1
+        # A blank second line lifts each value, leaving room for its kernel tap below it.
+        labels = [[f"{format_value(v, fmt)}\n " for v in row] for row in dy]
+        show_matrix(dy, ax, labels=labels, colors=_ROLE_FILLS[role],
+                    title=f"dx[{p}, {q}] = {dx[p, q]:.4g}")
         for i, j, m, n in links:
+            # The whole cell outlined: its tap's label needs the room.
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2, ec="black"))
             ax.text(j, i + 0.28, f"w[{m},{n}]", ha="center", va="center", fontsize=SMALL)
-        grad = dx[p, q]
-        ax.set_xticks(range(dy.shape[1]))
-        ax.set_yticks(range(dy.shape[0]))
-        ax.tick_params(length=0, labelsize=SMALL)
-        ax.set_title(f"dx[{p}, {q}] = {grad:.4g}", fontsize=TITLE)
     fig.tight_layout()
     return fig, axes

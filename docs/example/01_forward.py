@@ -31,7 +31,7 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 
-from cnnbp.viz import setup, show_heatmaps, show_pipeline, show_table
+from cnnbp.viz import setup, show_grids, show_table
 
 setup()
 
@@ -61,19 +61,23 @@ from cnnbp import seed
 fw = seed.forward_pass()
 maxima = np.zeros((4, 4), dtype=bool)
 maxima[tuple(np.array(seed.ARGMAX_POSITIONS).T)] = True
-show_pipeline(
+show_grids(
     [seed.INPUT, fw.x, fw.pooled],
     ["input $x$", "conv output $y$", "pooled $m$"],
-    ["conv\n$2\\times2$", "max-pool\n$2\\times2$"],
+    arrows=["conv\n$2\\times2$", "max-pool\n$2\\times2$"],
     marks=[None, maxima, None],
-    size=0.6,
+    scale="each",
+    cell=0.5,
+    fontsize=10,
 )
 plt.show()
-show_pipeline(
+show_grids(
     [fw.pooled, fw.s, fw.s.reshape(4, 1), fw.h.reshape(2, 1)],
     ["pooled $m$", "$a = \\sigma(m)$", "flattened", "$h$"],
-    ["sigmoid", "flatten", "FC"],
-    size=0.6,
+    arrows=["sigmoid", "flatten", "FC"],
+    scale="each",
+    cell=0.5,
+    fontsize=10,
 )
 plt.show()
 
@@ -104,7 +108,7 @@ patch[:2, :2] = True
 first = np.zeros((4, 4), dtype=bool)
 first[0, 0] = True
 w_ = np.array(seed.KERNEL)
-show_heatmaps(
+show_grids(
     [seed.INPUT, w_, w_ * seed.INPUT[:2, :2], fw.x],
     [
         "input $x$, one patch",

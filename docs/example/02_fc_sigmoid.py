@@ -9,7 +9,7 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 
-from cnnbp.viz import setup, show_backward_pass, show_heatmaps, show_table
+from cnnbp.viz import setup, show_backward_pass, show_grids, show_table
 
 setup()
 
@@ -58,7 +58,7 @@ plt.show()
 # %% tags=["remove-input"]
 share0 = (dh_[0] * V_[0]).reshape(2, 2)
 share1 = (dh_[1] * V_[1]).reshape(2, 2)
-show_heatmaps(
+show_grids(
     [share0, share1, da_, a_ * (1 - a_), dm_],
     [
         "from $h_0$: $\\delta^h_0 V_{0,k}$",
@@ -70,6 +70,7 @@ show_heatmaps(
     ncols=3,
     fmt="{:.4f}",
     cell=0.8,
+    fontsize=11,
 )
 plt.show()
 

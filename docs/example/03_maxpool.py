@@ -9,7 +9,7 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 
-from cnnbp.viz import setup, show_heatmaps, show_pool_routing
+from cnnbp.viz import setup, show_grids, show_pool_routing
 
 setup()
 
@@ -221,7 +221,7 @@ for size, stride, shape in [(3, 2, (1, 2, 7, 5)), (2, 1, (2, 1, 4, 6))]:
 # %% tags=["remove-input"]
 wins = cnnbp.max_pool2d_backward(np.ones_like(dm_r), y_r, 2, 1)[0, 0]
 shared = wins > 1  # cells that won more than one window
-show_heatmaps(
+show_grids(
     [y_r[0, 0], wins, dm_r[0, 0], dy_r[0, 0]],
     [
         "$y$ (random)",
@@ -233,6 +233,8 @@ show_heatmaps(
     fmt=["{:.2f}", "{:.0f}", "{:.2f}", "{:.2f}"],
     marks=[shared, shared, None, shared],
     cell=0.62,
+    zero="0",
+    fontsize=11,
 )
 plt.show()
 

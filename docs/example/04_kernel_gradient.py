@@ -11,7 +11,7 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 
-from cnnbp.viz import setup, show_dw_sources, show_heatmaps, show_table
+from cnnbp.viz import setup, show_dw_sources, show_grids, show_table
 
 setup()
 
@@ -185,7 +185,7 @@ print("w_new =\n", w_new[0, 0])
 print("b_new =", b_new)
 
 # %% tags=["remove-input"]
-show_heatmaps(
+show_grids(
     [w[0, 0], dw[0, 0], w_new[0, 0]],
     [
         "kernel $w$",
@@ -194,6 +194,7 @@ show_heatmaps(
     ],
     fmt="{:.4f}",
     cell=0.95,
+    fontsize=11,
 )
 plt.show()
 

@@ -10,7 +10,7 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 
-from cnnbp.viz import setup, show_dx_sources, show_heatmaps, show_table
+from cnnbp.viz import setup, show_dx_sources, show_grids, show_table
 
 setup()
 
@@ -213,7 +213,7 @@ assert all(e > 1e-2 for e in errors[3:])
 # four numbers, in the wrong places. Side by side, on one colour scale:
 
 # %% tags=["remove-input"]
-show_heatmaps(
+show_grids(
     [measured, *results],
     ["measured"]
     + [
