@@ -65,14 +65,14 @@ def sigmoid_backward(ds, s) -> np.ndarray:
     Parameters
     ----------
     ds : array_like, any shape
-        Upstream gradient :math:`\partial E / \partial s`.
+        Upstream gradient :math:`\partial L / \partial s`.
     s : array_like, same shape as `ds`
         The sigmoid's *output* from the forward pass (not its input).
 
     Returns
     -------
     dz : ndarray, same shape as `s`
-        :math:`\partial E / \partial z`, in the promoted float dtype of `ds` and `s`.
+        :math:`\partial L / \partial z`, in the promoted float dtype of `ds` and `s`.
 
     Raises
     ------
@@ -85,7 +85,7 @@ def sigmoid_backward(ds, s) -> np.ndarray:
     -----
     From :math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z))` and the chain rule,
 
-    .. math:: \frac{\partial E}{\partial z} = \frac{\partial E}{\partial s}\, s\, (1 - s),
+    .. math:: \frac{\partial L}{\partial z} = \frac{\partial L}{\partial s}\, s\, (1 - s),
 
     which is the form the seed question uses for its deltas, e.g.
     :math:`\delta_{11} = (0.25 \cdot 0.61 - 0.15 \cdot 0.02) \cdot 0.58 \cdot (1 - 0.58)`.
@@ -140,7 +140,7 @@ def relu_backward(dy, z) -> np.ndarray:
     Parameters
     ----------
     dy : array_like, any shape
-        Upstream gradient :math:`\partial E / \partial y`.
+        Upstream gradient :math:`\partial L / \partial y`.
     z : array_like, same shape as `dy`
         The ReLU's *input* from the forward pass.
 
@@ -158,7 +158,7 @@ def relu_backward(dy, z) -> np.ndarray:
 
     Notes
     -----
-    .. math:: \frac{\partial E}{\partial z} = \frac{\partial E}{\partial y}\,[z > 0]
+    .. math:: \frac{\partial L}{\partial z} = \frac{\partial L}{\partial y}\,[z > 0]
 
     At the kink :math:`z = 0` the derivative is taken to be 0, as PyTorch does.
 

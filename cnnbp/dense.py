@@ -78,7 +78,7 @@ def linear_backward(dy, x, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Parameters
     ----------
     dy : array_like, shape (N, out)
-        Upstream gradient :math:`\partial E / \partial y`.
+        Upstream gradient :math:`\partial L / \partial y`.
     x : array_like, shape (N, in)
         The forward input.
     w : array_like, shape (out, in)
@@ -104,9 +104,9 @@ def linear_backward(dy, x, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Differentiating :math:`y_{nk} = \sum_j x_{nj} w_{kj} + b_k`:
 
     .. math::
-        \frac{\partial E}{\partial x_{nj}} = \sum_k dy_{nk}\, w_{kj}, \qquad
-        \frac{\partial E}{\partial w_{kj}} = \sum_n dy_{nk}\, x_{nj}, \qquad
-        \frac{\partial E}{\partial b_k} = \sum_n dy_{nk},
+        \frac{\partial L}{\partial x_{nj}} = \sum_k dy_{nk}\, w_{kj}, \qquad
+        \frac{\partial L}{\partial w_{kj}} = \sum_n dy_{nk}\, x_{nj}, \qquad
+        \frac{\partial L}{\partial b_k} = \sum_n dy_{nk},
 
     i.e. ``dx = dy @ w``, ``dw = dy.T @ x``, ``db = dy.sum(0)``. With the seed's numbers the
     four entries of ``dx`` are the sums that start the question's four deltas, the first being

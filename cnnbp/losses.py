@@ -1,6 +1,6 @@
 r"""Losses and their gradients: the seed's squared error, softmax, softmax cross-entropy.
 
-:func:`mse_loss` is the *sum* :math:`E = \tfrac12 \sum_p (t_p - y_p)^2` used in the seed's
+:func:`mse_loss` is the *sum* :math:`L = \tfrac12 \sum_p (t_p - y_p)^2` used in the seed's
 answer, not a mean, so its gradient is simply ``y - t``. :func:`softmax_cross_entropy` is the
 usual classification loss, averaged over the batch, with integer class labels.
 """
@@ -29,7 +29,7 @@ def _pair(y, t) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mse_loss(y, t) -> float:
-    r"""Half the summed squared error :math:`E = \tfrac12 \sum_p (t_p - y_p)^2`.
+    r"""Half the summed squared error :math:`L = \tfrac12 \sum_p (t_p - y_p)^2`.
 
     Parameters
     ----------
@@ -52,9 +52,9 @@ def mse_loss(y, t) -> float:
 
     Notes
     -----
-    This is the error function :math:`E` of the seed's answer. The factor :math:`\tfrac12`
-    cancels the 2 of the derivative; summing instead of averaging keeps the gradient free of a
-    :math:`1/N` (see :func:`mse_loss_backward`).
+    This is the error function of the seed's answer (:math:`E` there, :math:`L` on this
+    site). The factor :math:`\tfrac12` cancels the 2 of the derivative; summing instead of
+    averaging keeps the gradient free of a :math:`1/N` (see :func:`mse_loss_backward`).
 
     Examples
     --------
@@ -79,7 +79,7 @@ def mse_loss_backward(y, t) -> np.ndarray:
     Returns
     -------
     dy : ndarray, shape of `y`
-        :math:`\partial E / \partial y`, in the promoted float dtype of `y` and `t`.
+        :math:`\partial L / \partial y`, in the promoted float dtype of `y` and `t`.
 
     Raises
     ------

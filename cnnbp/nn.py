@@ -479,7 +479,7 @@ class Sequential(Module):
 
 
 class MSELoss:
-    r"""The seed's loss :math:`E = \tfrac12\sum (t-y)^2` (a sum) around :func:`cnnbp.mse_loss`.
+    r"""The seed's loss :math:`L = \tfrac12\sum (t-y)^2` (a sum) around :func:`cnnbp.mse_loss`.
 
     Examples
     --------
@@ -499,7 +499,7 @@ class MSELoss:
         return value
 
     def backward(self) -> np.ndarray:
-        """:math:`\\partial E/\\partial y`, shape of `y`."""
+        """:math:`\\partial L/\\partial y`, shape of `y`."""
         if self._yt is None:
             raise RuntimeError("MSELoss.backward called before forward")
         return losses.mse_loss_backward(*self._yt)
@@ -551,7 +551,7 @@ class SGD:
 
     .. math:: v \leftarrow \mu v + g, \qquad p \leftarrow p - \eta v
 
-    With :math:`\mu = 0` this is the seed's update :math:`w \leftarrow w - \eta\,\partial E/\partial w`.
+    With :math:`\mu = 0` this is the seed's update :math:`w \leftarrow w - \eta\,\partial L/\partial w`.
 
     Examples
     --------

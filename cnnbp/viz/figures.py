@@ -34,7 +34,7 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
     x : array_like, shape (H, W)
         The layer's input (one channel).
     dy : array_like, shape (H_out, W_out)
-        The delta map :math:`\partial E / \partial y` of the layer's output (one channel).
+        The delta map :math:`\partial L / \partial y` of the layer's output (one channel).
     kernel_shape : tuple of int
         ``(kh, kw)``; with `stride` and `dilation` it must map `x` onto `dy`'s shape.
     stride, dilation : int, optional
@@ -60,7 +60,7 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
     :math:`y_{ij} = \sum_{m,n} w_{mn}\, x_{is + md,\; js + nd}`, so
 
     .. math::
-        \frac{\partial E}{\partial w_{mn}} = \sum_{i,j} \delta_{ij}\, x_{is + md,\; js + nd} ,
+        \frac{\partial L}{\partial w_{mn}} = \sum_{i,j} \delta_{ij}\, x_{is + md,\; js + nd} ,
 
     a sum over the shaded cells of panel ``(m, n)`` in which only the outlined cells (non-zero
     :math:`\delta_{ij}`) count.
@@ -245,7 +245,7 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
     Parameters
     ----------
     dy : array_like, shape (H_out, W_out)
-        The delta map :math:`\partial E / \partial y` of the layer's output (one channel).
+        The delta map :math:`\partial L / \partial y` of the layer's output (one channel).
     w : array_like, shape (kh, kw)
         The kernel (one input and one output channel).
     in_shape : (int, int)
@@ -275,7 +275,7 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
     :math:`s i + d m - p_\text{pad} = p` and :math:`s j + d n - p_\text{pad} = q`, so
 
     .. math::
-        \frac{\partial E}{\partial x_{pq}} = \sum_{m,n} \delta_{\frac{p + p_\text{pad} - dm}{s},\,
+        \frac{\partial L}{\partial x_{pq}} = \sum_{m,n} \delta_{\frac{p + p_\text{pad} - dm}{s},\,
             \frac{q + p_\text{pad} - dn}{s}}\; w_{mn} ,
 
     summed over the taps for which both indices are integers inside the output grid. With
