@@ -349,20 +349,20 @@ class SeedForward(NamedTuple):
     --------
     >>> from cnnbp import seed
     >>> fw = seed.forward_pass()
-    >>> fw.x.shape, fw.pooled.shape, fw.s.shape, fw.h.shape
+    >>> fw.y.shape, fw.m.shape, fw.a.shape, fw.h.shape
     ((4, 4), (2, 2), (2, 2), (2,))
-    >>> round(float(fw.x[0, 0]), 2)
+    >>> round(float(fw.y[0, 0]), 2)
     0.25
     """
 
-    x: np.ndarray
+    y: np.ndarray
     """shape (4, 4): convolution output."""
-    pooled: np.ndarray
+    m: np.ndarray
     """shape (2, 2): max-pooled map."""
-    s: np.ndarray
-    """shape (2, 2): sigmoid of `pooled` (compare with :data:`SIGMOID_OUTPUTS`)."""
+    a: np.ndarray
+    """shape (2, 2): sigmoid of `m` (compare with :data:`SIGMOID_OUTPUTS`)."""
     h: np.ndarray
-    """shape (2,): net inputs of H1 and H2, ``FC_WEIGHTS @ s.reshape(-1)`` (no FC bias)."""
+    """shape (2,): net inputs of H1 and H2, ``FC_WEIGHTS @ a.reshape(-1)`` (no FC bias)."""
 
 
 def forward_pass(kernel=None, bias=None) -> SeedForward:
@@ -378,7 +378,7 @@ def forward_pass(kernel=None, bias=None) -> SeedForward:
     Returns
     -------
     SeedForward
-        ``(x, pooled, s, h)`` with shapes (4, 4), (2, 2), (2, 2), (2,).
+        ``(y, m, a, h)`` with shapes (4, 4), (2, 2), (2, 2), (2,).
 
     Raises
     ------
@@ -397,20 +397,20 @@ def forward_pass(kernel=None, bias=None) -> SeedForward:
     --------
     >>> from cnnbp.seed import forward_pass
     >>> fw = forward_pass()
-    >>> fw.s.round(2)
+    >>> fw.a.round(2)
     array([[0.58, 0.57],
            [0.65, 0.55]])
-    >>> round(float(fw.x[0, 0]), 2)
+    >>> round(float(fw.y[0, 0]), 2)
     0.25
     """
     from . import conv2d, linear, max_pool2d, sigmoid
 
     k, b = _kernel_bias(kernel, bias)
-    x = conv2d(INPUT[None, None], k[None, None], np.array([b]))
-    pooled = max_pool2d(x, 2)
-    s = sigmoid(pooled)
-    h = linear(s.reshape(1, 4), FC_WEIGHTS)
-    return SeedForward(x[0, 0], pooled[0, 0], s[0, 0], h[0])
+    y = conv2d(INPUT[None, None], k[None, None], np.array([b]))
+    m = max_pool2d(y, 2)
+    a = sigmoid(m)
+    h = linear(a.reshape(1, 4), FC_WEIGHTS)
+    return SeedForward(y[0, 0], m[0, 0], a[0, 0], h[0])
 
 
 def seed_network(kernel=None, bias=None, dtype=np.float64):

@@ -116,7 +116,7 @@ def conv_unread(key: str) -> set[tuple[int, int]]:
 
 def pool_inputs(key: str):
     if key == "seed":
-        return np.array(seed_data.forward_pass().x), np.array(seed_data.DELTA_POOLED)
+        return np.array(seed_data.forward_pass().y), np.array(seed_data.DELTA_POOLED)
     h, _, k, _, s, _, _ = pool_cfg(key)
     oh, ow = out_hw((h, h, k, k, s, 0, 1))
     return ex.POOL_X[:h, :h].astype(float), ex.POOL_DELTA[:oh, :ow].astype(float)

@@ -74,13 +74,13 @@ def test_every_fit_keeps_w00_and_the_maxima(bias, weighted):
     assert fit.kernel.shape == (2, 2) and fit.kernel[0, 0] == W00
     assert (fit.bias != 0.0) == bias
     fw = forward_pass(fit.kernel, fit.bias)
-    assert window_argmax(fw.x) == ARGMAX_POSITIONS
+    assert window_argmax(fw.y) == ARGMAX_POSITIONS
     # residuals are fitted - given, in conv-output units
     logits = np.log(SIGMOID_OUTPUTS / (1 - SIGMOID_OUTPUTS)).ravel()
-    np.testing.assert_allclose(fit.residuals, np.r_[fw.x[0, 0] - X00, fw.pooled.ravel() - logits],
+    np.testing.assert_allclose(fit.residuals, np.r_[fw.y[0, 0] - X00, fw.m.ravel() - logits],
                                atol=1e-12)
     np.testing.assert_allclose(fit.printed_residuals,
-                               np.r_[fw.x[0, 0] - X00, fw.s.ravel() - SIGMOID_OUTPUTS.ravel()], atol=1e-12)
+                               np.r_[fw.y[0, 0] - X00, fw.a.ravel() - SIGMOID_OUTPUTS.ravel()], atol=1e-12)
     assert fit.residual == pytest.approx(np.linalg.norm(fit.residuals))
 
 
@@ -89,13 +89,13 @@ def test_default_fit_reproduces_every_printed_number():
     assert fit.bias == 0.0 and S.BIAS == 0.0
     np.testing.assert_array_equal(KERNEL, fit.kernel)
     fw = forward_pass()
-    assert round(float(fw.x[0, 0]), 2) == X00
-    np.testing.assert_array_equal(fw.s.round(2), SIGMOID_OUTPUTS)
+    assert round(float(fw.y[0, 0]), 2) == X00
+    np.testing.assert_array_equal(fw.a.round(2), SIGMOID_OUTPUTS)
     assert np.abs(fit.printed_residuals).max() < 0.005
     # maxima are strict (no tie decides the routing of the deltas)
     for (i, j) in ARGMAX_POSITIONS:
         r, c = 2 * (i // 2), 2 * (j // 2)
-        window = fw.x[r:r + 2, c:c + 2]
+        window = fw.y[r:r + 2, c:c + 2]
         assert np.sum(window == window.max()) == 1
 
 
@@ -112,9 +112,9 @@ def test_bias_lowers_residual_only_slightly():
 
 def test_forward_pass_shapes_and_fc():
     fw = forward_pass()
-    assert (fw.x.shape, fw.pooled.shape, fw.s.shape, fw.h.shape) == ((4, 4), (2, 2), (2, 2), (2,))
-    np.testing.assert_allclose(fw.s, sigmoid(fw.pooled))
-    np.testing.assert_allclose(fw.h, FC_WEIGHTS @ fw.s.ravel())
+    assert (fw.y.shape, fw.m.shape, fw.a.shape, fw.h.shape) == ((4, 4), (2, 2), (2, 2), (2,))
+    np.testing.assert_allclose(fw.a, sigmoid(fw.m))
+    np.testing.assert_allclose(fw.h, FC_WEIGHTS @ fw.a.ravel())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
@@ -128,7 +128,7 @@ def test_seed_network_matches_forward_pass_and_the_question(dtype):
     dx = net.backward(DELTA_H[None].astype(dtype))
     assert dx.shape == (1, 1, 5, 5)
     # delta at the sigmoid input: the question's values up to the 2-decimal rounding of s
-    delta = sigmoid_backward((FC_WEIGHTS.T @ DELTA_H).reshape(2, 2), fw.s)
+    delta = sigmoid_backward((FC_WEIGHTS.T @ DELTA_H).reshape(2, 2), fw.a)
     np.testing.assert_allclose(delta, DELTA_POOLED, atol=2e-4)
     dmap = np.zeros((4, 4))
     for (i, j), d in zip(ARGMAX_POSITIONS, delta.ravel(), strict=True):

@@ -543,7 +543,7 @@ def pool_explorer_data(
         if spec == "seed":
             from .. import seed
 
-            x = np.array(seed.forward_pass().x, dtype=np.float64)
+            x = np.array(seed.forward_pass().y, dtype=np.float64)
             delta = np.array(seed.DELTA_POOLED, dtype=np.float64)
             m, arg, ties, dx = _pool_values(_SEED_POOL, x, delta)
             assert [tuple(arg[i : i + 2]) for i in range(0, 8, 2)] == list(seed.ARGMAX_POSITIONS)

@@ -199,7 +199,7 @@ plt.show()
 # a pooled value, $0.005 / (a(1-a))$ in units of $y$, about $0.02$.
 
 # %% tags=["remove-input"]
-y = seed.forward_pass().x  # (4, 4)
+y = seed.forward_pass().y  # (4, 4)
 # (2, 2), units of y
 slack = 0.005 / (seed.SIGMOID_OUTPUTS * (1 - seed.SIGMOID_OUTPUTS))
 runner_up, best = [], []
@@ -295,7 +295,7 @@ assert np.abs(dy - d).max() < 1e-4
 
 # %%
 fw = seed.forward_pass()  # the reconstructed network's forward pass
-dm_net = cnnbp.sigmoid_backward(da.reshape(2, 2), fw.s)  # the same da
+dm_net = cnnbp.sigmoid_backward(da.reshape(2, 2), fw.a)  # the same da
 dy_net = cnnbp.max_pool2d_backward(dm_net[None, None], y[None, None], 2)
 xb, wb = x[None, None], np.array(seed.KERNEL)[None, None]
 
@@ -312,9 +312,9 @@ dy_net = dy_net[0, 0]
 
 # %% tags=["remove-input"]
 windows = list(np.ndindex(2, 2))
-rows = [["$y_{0,0}$", seed.X00, "(given)", fw.x[0, 0]]]
+rows = [["$y_{0,0}$", seed.X00, "(given)", fw.y[0, 0]]]
 rows += [
-    [f"$a_{{{i},{j}}}$", a[i, j], "(given)", fw.s[i, j]]
+    [f"$a_{{{i},{j}}}$", a[i, j], "(given)", fw.a[i, j]]
     for i, j in windows
 ]
 rows += [
@@ -352,8 +352,8 @@ show_table(
 
 # %% tags=["remove-cell"]
 assert (
-    np.array_equal(np.round(fw.s, 2), a)
-    and round(float(fw.x[0, 0]), 2) == seed.X00
+    np.array_equal(np.round(fw.a, 2), a)
+    and round(float(fw.y[0, 0]), 2) == seed.X00
 )
 # the answer's code
 assert np.allclose(dw_answer, seed.DW_ANSWER, rtol=0, atol=5e-7)

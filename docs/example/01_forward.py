@@ -62,7 +62,7 @@ fw = seed.forward_pass()
 maxima = np.zeros((4, 4), dtype=bool)
 maxima[tuple(np.array(seed.ARGMAX_POSITIONS).T)] = True
 show_grids(
-    [seed.INPUT, fw.x, fw.pooled],
+    [seed.INPUT, fw.y, fw.m],
     ["input $x$", "conv output $y$", "pooled $m$"],
     arrows=["conv\n$2\\times2$", "max-pool\n$2\\times2$"],
     marks=[None, maxima, None],
@@ -72,7 +72,7 @@ show_grids(
 )
 plt.show()
 show_grids(
-    [fw.pooled, fw.s, fw.s.reshape(4, 1), fw.h.reshape(2, 1)],
+    [fw.m, fw.a, fw.a.reshape(4, 1), fw.h.reshape(2, 1)],
     ["pooled $m$", "$a = \\sigma(m)$", "flattened", "$h$"],
     arrows=["sigmoid", "flatten", "FC"],
     scale="each",
@@ -109,12 +109,12 @@ first = np.zeros((4, 4), dtype=bool)
 first[0, 0] = True
 w_ = np.array(seed.KERNEL)
 show_grids(
-    [seed.INPUT, w_, w_ * seed.INPUT[:2, :2], fw.x],
+    [seed.INPUT, w_, w_ * seed.INPUT[:2, :2], fw.y],
     [
         "input $x$, one patch",
         "kernel $w$",
         "products",
-        f"$y$: their sum, {fw.x[0, 0]:.3f}",
+        f"$y$: their sum, {fw.y[0, 0]:.3f}",
     ],
     fmt="{:.3f}",
     marks=[patch, None, None, first],
@@ -173,12 +173,12 @@ assert (
 assert w[None, None].shape == (1, 1, 2, 2) and V.shape == (2, 4)
 # The page's pass and the package's reference pass agree, so the
 # pictures show these maps.
-assert np.array_equal(fw.x, y[0, 0]) and np.array_equal(fw.s, a[0, 0])
+assert np.array_equal(fw.y, y[0, 0]) and np.array_equal(fw.a, a[0, 0])
 assert np.array_equal(fw.h, h[0])
 # The formula, first window; and the picture's sum.
 assert np.isclose(y[0, 0, 0, 0], np.sum(w * x[:2, :2]) + b[0])
 assert np.isclose(y[0, 0, 0, 1], np.sum(w * x[:2, 1:3]) + b[0])
-assert fw.x.shape == (5 - 2 + 1, 5 - 2 + 1)
+assert fw.y.shape == (5 - 2 + 1, 5 - 2 + 1)
 
 # %% [markdown]
 # ## A check: the question's numbers come back

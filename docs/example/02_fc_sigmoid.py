@@ -265,7 +265,7 @@ assert np.array_equal(
     cnnbp.linear_backward(dh[None], a.reshape(1, 4), V)[2], dh
 )
 # Exercise 3: pool then sigmoid, and sigmoid then pool.
-y = seed.forward_pass().x[
+y = seed.forward_pass().y[
     None, None
 ]  # (1, 1, 4, 4): the convolution's output
 d_up = da[None, None]  # (1, 1, 2, 2): what the FC layer sends back

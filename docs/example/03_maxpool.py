@@ -29,7 +29,7 @@ from cnnbp import seed
 # non-zero cell per window.
 
 # %% tags=["remove-input"]
-y_ = seed.forward_pass().x  # the 4x4 output of the convolution
+y_ = seed.forward_pass().y  # the 4x4 output of the convolution
 show_pool_routing(
     y_,
     seed.DELTA_POOLED,

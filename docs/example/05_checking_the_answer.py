@@ -317,9 +317,9 @@ assert np.isclose(
 fw = seed.forward_pass()
 dh = np.array(seed.DELTA_H)
 V = np.array(seed.FC_WEIGHTS)
-da = cnnbp.linear_backward(dh[None], fw.s.reshape(1, 4), V)[0]
-dm = cnnbp.sigmoid_backward(da.reshape(2, 2), fw.s)
-dy_net = cnnbp.max_pool2d_backward(dm[None, None], fw.x[None, None], 2)
+da = cnnbp.linear_backward(dh[None], fw.a.reshape(1, 4), V)[0]
+dm = cnnbp.sigmoid_backward(da.reshape(2, 2), fw.a)
+dy_net = cnnbp.max_pool2d_backward(dm[None, None], fw.y[None, None], 2)
 _, dw_net, _ = cnnbp.conv2d_backward(dy_net, x[None, None], w[None, None])
 dw_net = dw_net[0, 0]
 
