@@ -37,6 +37,8 @@ import pathlib
 import re
 from html.parser import HTMLParser
 
+from notebook_cache import cache_enabled, digest, write_atomically  # hooks/ is on sys.path
+
 log = logging.getLogger("mkdocs.hooks.cnnbp.readability")
 
 TAGS = ("remove-input", "remove-cell", "hide-input")
@@ -297,6 +299,19 @@ def mark_notebook_html(text: str, page_key: str = "") -> str:
 SEARCH_BOOST = {"example/": 2.0, "beyond/": 2.0, "reference/": 0.5}
 
 
+# The two passes above take about 2 of the ~10 seconds of a build in which nothing changed (two
+# html.parser walks over every notebook page), so their result is kept per page, keyed on
+# exactly what it is a function of: this module's code, the page's HTML and its figure prefix.
+# ``CNNBP_DOCS_CACHE=off`` turns this off with the notebook cache.
+CACHE_DIR = ".cache/readability"  # relative to mkdocs.yml; only this build's entries are kept
+_CODE = pathlib.Path(__file__).read_bytes()  # the code that runs (mkdocs serve keeps it loaded)
+_used: set[pathlib.Path] = set()
+
+
+def _cache_dir(config) -> pathlib.Path:
+    return pathlib.Path(config.config_file_path).resolve().parent / CACHE_DIR
+
+
 def on_page_content(html, page, config, files, **kwargs):
     for prefix, boost in SEARCH_BOOST.items():
         if page.file.src_uri.startswith(prefix):
@@ -306,7 +321,16 @@ def on_page_content(html, page, config, files, **kwargs):
     if not getattr(page, "nb_url", None):
         return html
     key = re.sub(r"[^a-z0-9]+", "-", page.file.src_uri.rsplit(".", 1)[0].lower()).strip("-")
-    return mark_notebook_html(apply_cell_tags(html), page_key=key[-24:] + "-")
+    prefix = key[-24:] + "-"
+    if not cache_enabled():
+        return mark_notebook_html(apply_cell_tags(html), page_key=prefix)
+    entry = _cache_dir(config) / f"{digest(_CODE, prefix, html)}.html"
+    _used.add(entry)
+    if entry.is_file():
+        return entry.read_text(encoding="utf-8")
+    marked = mark_notebook_html(apply_cell_tags(html), page_key=prefix)
+    write_atomically(entry, marked)
+    return marked
 
 
 # -- 3. TeX out of the search index ----------------------------------------------------------------
@@ -401,3 +425,8 @@ def on_post_build(config, **kwargs):
     if index.is_file():
         n = clean_search_index(index)
         log.debug("search index: formulas replaced by plain text in %d fields", n)
+    if _used:  # every build renders every page: what it did not use is stale
+        for entry in _cache_dir(config).glob("*.html"):
+            if entry not in _used:
+                entry.unlink(missing_ok=True)
+        _used.clear()

@@ -7,17 +7,15 @@ mechanism on its own so that a failure there can be told apart from a page that 
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import math
 import re
+import types
 
 import pytest
-from site_support import ROOT
+from site_support import load_hook
 
-_spec = importlib.util.spec_from_file_location("readability", ROOT / "hooks" / "readability.py")
-readability = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(readability)
+readability = load_hook("readability")
 
 
 def _cell(tags=(), source="x = 1", output="<pre>1</pre>", prompt="In&nbsp;[3]:"):
@@ -186,3 +184,44 @@ def test_search_index_cleaning(tmp_path):
     assert out[0]["title"] == "Why rot180?"
     assert out[1]["text"] == "<p>so δ y ij and Σ i x i</p>"
     assert out[2]["text"].startswith("<pre><code>echo $HOME \\n</code></pre>"), "code is left alone"
+
+
+def _notebook_page(src_uri="beyond/01_stacked.py"):
+    file = types.SimpleNamespace(src_uri=src_uri)
+    return types.SimpleNamespace(file=file, meta={}, nb_url="01_stacked.py")
+
+
+def _render(tmp_path, html, page=None):
+    config = types.SimpleNamespace(config_file_path=str(tmp_path / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+    return readability.on_page_content(html, page or _notebook_page(), config, files=None), config
+
+
+def test_marked_pages_are_cached_on_what_they_depend_on(tmp_path, monkeypatch):
+    monkeypatch.delenv("CNNBP_DOCS_CACHE", raising=False)
+    monkeypatch.setattr(readability, "_used", set())
+    html = _cell(tags=["remove-input"])
+    first, config = _render(tmp_path, html)
+    entries = list((tmp_path / readability.CACHE_DIR).glob("*.html"))
+    assert len(entries) == 1 and entries[0].read_text(encoding="utf-8") == first
+    assert "x = 1" not in first  # the tag was applied before the result was kept
+    # The same page again comes from the cache, not from the two passes.
+    passes = readability.apply_cell_tags
+    monkeypatch.setattr(readability, "apply_cell_tags", lambda text: pytest.fail("not cached"))
+    assert _render(tmp_path, html)[0] == first
+    monkeypatch.setattr(readability, "apply_cell_tags", passes)
+    # Another HTML, or the same HTML on another page (its figures' id prefix), is another entry.
+    _render(tmp_path, _cell(tags=["hide-input"]))
+    _render(tmp_path, html, _notebook_page("example/01_forward.py"))
+    assert len(list((tmp_path / readability.CACHE_DIR).glob("*.html"))) == 3
+    # After the build, only what it used is kept.
+    monkeypatch.setattr(readability, "_used", set())
+    _render(tmp_path, html)
+    readability.on_post_build(config)
+    assert list((tmp_path / readability.CACHE_DIR).glob("*.html")) == entries
+
+
+def test_cache_off_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNBP_DOCS_CACHE", "off")
+    out, _ = _render(tmp_path, _cell(tags=["remove-cell"]))
+    assert "x = 1" not in out
+    assert not (tmp_path / readability.CACHE_DIR).exists()
