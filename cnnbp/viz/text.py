@@ -47,7 +47,7 @@ def format_value(v, fmt: str = "{:.4f}") -> str:
     return _NEGATIVE_ZERO.sub("", text)
 
 
-def markdown_table(rows, header: Sequence[str] | None = None, *, fmt="{:.4f}") -> str:
+def markdown_table(rows, header: Sequence[str] | None = None, *, fmt="{:.4f}", align=None) -> str:
     """Build a Markdown table from rows of cells.
 
     Parameters
@@ -58,6 +58,9 @@ def markdown_table(rows, header: Sequence[str] | None = None, *, fmt="{:.4f}") -
         Column titles; without it the first row is the header.
     fmt : str or sequence of str, optional
         Number format for every column, or one per column (see :func:`format_value`).
+    align : str, optional
+        One letter per column, ``l``, ``r`` or ``c`` (left, right, centred); default all left.
+        Right-aligned columns of numbers line up their digits.
 
     Returns
     -------
@@ -72,6 +75,10 @@ def markdown_table(rows, header: Sequence[str] | None = None, *, fmt="{:.4f}") -
     |---|---|
     | w00 | 0.0446 |
     | w01 | 0.0000 |
+    >>> print(markdown_table([["a", 1.5]], ["case", "µs"], fmt="{:.1f}", align="lr"))
+    | case | µs |
+    |---|--:|
+    | a | 1.5 |
     """
     rows = [list(r) for r in rows]
     if header is None:
@@ -88,19 +95,23 @@ def markdown_table(rows, header: Sequence[str] | None = None, *, fmt="{:.4f}") -
     fmts = [fmt] * width if isinstance(fmt, str) else list(fmt)
     if len(fmts) != width:
         raise ValueError(f"fmt has {len(fmts)} entries for {width} columns")
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * width]
+    align = "l" * width if align is None else align
+    rules = {"l": "---", "r": "--:", "c": ":-:"}
+    if len(align) != width or set(align) - set(rules):
+        raise ValueError(f"align needs one of l, r, c per column ({width}), got {align!r}")
+    lines = ["| " + " | ".join(header) + " |", "|" + "".join(rules[a] + "|" for a in align)]
     for r in rows:
         cells = (format_value(v, f) for v, f in zip(r, fmts, strict=True))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def show_table(rows, header: Sequence[str] | None = None, *, fmt="{:.4f}") -> None:
+def show_table(rows, header: Sequence[str] | None = None, *, fmt="{:.4f}", align=None) -> None:
     """Show a table built by :func:`markdown_table` (see :func:`show_markdown`).
 
     Parameters
     ----------
-    rows, header, fmt
+    rows, header, fmt, align
         As for :func:`markdown_table`.
 
     Examples
@@ -111,7 +122,7 @@ def show_table(rows, header: Sequence[str] | None = None, *, fmt="{:.4f}") -> No
     |---|---|
     | 1 | 2.5 |
     """
-    show_markdown(markdown_table(rows, header, fmt=fmt))
+    show_markdown(markdown_table(rows, header, fmt=fmt, align=align))
 
 
 def show_markdown(text: str) -> None:

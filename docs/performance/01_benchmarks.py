@@ -63,7 +63,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from cnnbp.viz import show_markdown
+from cnnbp.viz import show_markdown, show_table
 
 NA = "n/a"  # shown where a value was not measured or does not apply
 
@@ -87,9 +87,8 @@ for key, value in machine.items():
 # (out, in, kh, kw), with stride, padding and dilation where they differ from 1, 0 and 1.
 
 # %% tags=["remove-input"]
-rows = ["| case | shapes | dtype |", "|---|---|---|"]
-rows += [f"| {c['name']} | {c['shape']} | {c['dtype']} |" for c in cases]
-show_markdown("\n".join(rows))
+show_table([[c["name"], c["shape"], c["dtype"]] for c in cases],
+           ["case", "shapes", "dtype"])
 
 # %% [markdown]
 # ## The results
@@ -108,30 +107,31 @@ def goal_text(c):
     return ", ".join(parts) or NA
 
 
-rows = ["| case | cnnbp µs | PyTorch µs | ratio | goal: met? |",
-        "|---|--:|--:|--:|---|"]
-for c in cases:
-    met = {True: "yes", False: "**no**", None: NA}[c["met"]]
-    rows.append(
-        f"| {c['name']} | {fmt(c['cnnbp_us'], ',.1f')} "
-        f"| {fmt(c['torch_us'], ',.1f')} | {fmt(c['ratio'], '.2f')} "
-        f"| {goal_text(c) + ': ' + met if c['met'] is not None else NA} |")
-show_markdown("\n".join(rows))
+def goal_met(c):
+    if c["met"] is None:
+        return NA
+    return goal_text(c) + (": yes" if c["met"] else ": **no**")
+
+
+show_table(
+    [[c["name"], fmt(c["cnnbp_us"], ",.1f"), fmt(c["torch_us"], ",.1f"),
+      fmt(c["ratio"], ".2f"), goal_met(c)] for c in cases],
+    ["case", "cnnbp µs", "PyTorch µs", "ratio", "goal: met?"],
+    align="lrrrl")
 
 # %% [markdown]
 # The equation-shaped loops of `cnnbp.loops` were timed too, once, on the cases small enough
 # for them to finish quickly. How many times faster the default path is:
 
 # %% tags=["remove-input"]
-rows = ["| case | loops µs | default µs | times faster |",
-        "|---|--:|--:|--:|"]
-for c in cases:
-    if c["loops_us"]:
-        times = c["loops_us"] / c["cnnbp_us"]
-        rows.append(f"| {c['name']} | {c['loops_us']:,.0f} "
-                    f"| {c['cnnbp_us']:,.1f} "
-                    f"| {fmt(times, '.1f' if times < 10 else ',.0f')} |")
-show_markdown("\n".join(rows))
+timed = [c for c in cases if c["loops_us"]]
+times = [c["loops_us"] / c["cnnbp_us"] for c in timed]
+show_table(
+    [[c["name"], c["loops_us"], c["cnnbp_us"],
+      fmt(t, ".1f" if t < 10 else ",.0f")]
+     for c, t in zip(timed, times, strict=True)],
+    ["case", "loops µs", "default µs", "times faster"],
+    fmt=["{}", "{:,.0f}", "{:,.1f}", "{}"], align="lrrr")
 
 # %% [markdown]
 # The same ratios as a picture, on a logarithmic axis so that "twice as fast" and "twice as
@@ -187,15 +187,14 @@ plt.show()
 judged = [c for c in cases if c["met"] is not None]
 missed = [c["name"] for c in judged if not c["met"]]
 faster = [c["name"] for c in with_ratio if c["ratio"] < 1]
-speedups = [c["loops_us"] / c["cnnbp_us"] for c in cases if c["loops_us"]]
 met = len(judged) - len(missed)
 show_markdown(
     f"**{met} of {len(judged)} cases met every goal they have** in this "
     "recording" + (f"; missed: {', '.join(missed)}." if missed else ".")
     + f" cnnbp was faster than PyTorch on {len(faster)} of "
     f"{len(with_ratio)} cases. Where the loops were timed, the default "
-    f"path beat them by a factor between {min(speedups):.1f} and "
-    f"{max(speedups):,.0f}.")
+    f"path beat them by a factor between {min(times):.1f} and "
+    f"{max(times):,.0f}.")
 
 # %% [markdown]
 # ## How close to the limit?
@@ -268,13 +267,12 @@ show_markdown("\n".join(lines))
 # machine that other work was sharing.
 
 # %% tags=["remove-input"]
-rows = ["| case | this code µs | previous code µs | ratio | range |",
-        "|---|--:|--:|--:|:-:|"]
-for c in versus["cases"]:
-    rows.append(f"| {c['name']} | {c['this_us']:,.1f} "
-                f"| {c['other_us']:,.1f} | {c['ratio']:.2f} "
-                f"| {c['ratio_min']:.2f} to {c['ratio_max']:.2f} |")
-show_markdown("\n".join(rows))
+show_table(
+    [[c["name"], c["this_us"], c["other_us"], c["ratio"],
+      f"{c['ratio_min']:.2f} to {c['ratio_max']:.2f}"]
+     for c in versus["cases"]],
+    ["case", "this code µs", "previous code µs", "ratio", "range"],
+    fmt=["{}", "{:,.1f}", "{:,.1f}", "{:.2f}", "{}"], align="lrrrc")
 
 # %% tags=["remove-input"]
 kinds = {c["name"]: c["kind"] for c in cases}
