@@ -21,7 +21,8 @@ __all__ = ["show_dw_sources", "show_dx_sources", "show_pool_routing"]
 _ROLE_FILLS = np.array(["white", "#fde9a9", "#f4a340"])
 
 
-def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", size=0.62):
+def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", size=0.62,
+                    note_size=SMALL):
     r"""Draw, for every kernel entry ``dw[m, n]``, the input cells and the deltas that feed it.
 
     One panel per kernel entry, laid out like the kernel. Each panel shows the input `x`;
@@ -43,6 +44,9 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
         Format of the input values in the cells.
     size : float, optional
         Inches per cell.
+    note_size : float, optional
+        Font size of the delta written under each outlined cell's value (points); smaller
+        than the site's :data:`cnnbp.viz.style.SMALL` only where small cells need it.
 
     Returns
     -------
@@ -114,7 +118,7 @@ def show_dw_sources(x, dy, kernel_shape, *, stride=1, dilation=1, fmt="{:.2f}", 
                     # The whole cell outlined: its delta's label needs the room.
                     ax.add_patch(Rectangle((cj - 0.5, ri - 0.5), 1, 1, fill=False, lw=2, ec="black"))
                     ax.text(cj, ri + 0.3, f"δ {delta:+.3g}", ha="center", va="center",
-                            fontsize=SMALL)
+                            fontsize=note_size)
             ax.add_patch(
                 Rectangle(
                     (c.min() - 0.5, r.min() - 0.5),
@@ -234,7 +238,8 @@ def show_pool_routing(x, dy, size=2, stride=None, *, fmt="{:.3f}", titles=None, 
     return fig, axes, dx
 
 
-def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, fmt="{:.3f}", size=0.62):
+def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, fmt="{:.3f}",
+                    size=0.62, note_size=SMALL):
     r"""Draw, for chosen input cells ``dx[p, q]``, the output deltas and kernel taps that feed them.
 
     One panel per cell. Each panel shows the delta map `dy`; the outputs whose window reads
@@ -258,6 +263,9 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
         Format of the delta values in the cells.
     size : float, optional
         Inches per cell.
+    note_size : float, optional
+        Font size of the kernel tap written under each outlined cell's value (points);
+        smaller than the site's :data:`cnnbp.viz.style.SMALL` only where small cells need it.
 
     Returns
     -------
@@ -332,6 +340,6 @@ def show_dx_sources(dy, w, in_shape, cells, *, stride=1, padding=0, dilation=1, 
         for i, j, m, n in links:
             # The whole cell outlined: its tap's label needs the room.
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2, ec="black"))
-            ax.text(j, i + 0.28, f"w[{m},{n}]", ha="center", va="center", fontsize=SMALL)
+            ax.text(j, i + 0.28, f"w[{m},{n}]", ha="center", va="center", fontsize=note_size)
     fig.tight_layout()
     return fig, axes

@@ -33,13 +33,9 @@ from cnnbp import seed
 # whose delta counts, each labelled with that delta.
 
 # %% tags=["remove-input"]
-fig, axes = show_dw_sources(seed.INPUT, seed.DELTA_MAP, (2, 2), size=0.68)
-for ax in (
-    axes.flat
-):  # the delta labels, large enough to read at the page's width
-    for t in ax.texts:
-        if t.get_text().startswith("δ"):
-            t.set_fontsize(7.5)
+fig, axes = show_dw_sources(
+    seed.INPUT, seed.DELTA_MAP, (2, 2), size=0.68, note_size=7.5
+)
 plt.show()
 
 # %% [markdown]

@@ -280,12 +280,8 @@ assert err_dx < 1e-8 and dx.shape == (5, 5)
 
 # %% tags=["remove-input"]
 fig, axes = show_dx_sources(
-    dy, w, (5, 5), [(1, 2), (3, 4)], fmt="{:.4f}", size=0.72
+    dy, w, (5, 5), [(1, 2), (3, 4)], fmt="{:.4f}", size=0.72, note_size=8
 )
-for ax in axes:  # the kernel labels, large enough to read
-    for t in ax.texts:
-        if t.get_text().startswith("w["):
-            t.set_fontsize(8)
 plt.show()
 
 # %% tags=["remove-cell"]
